@@ -148,8 +148,12 @@ type Connection struct {
 	LastError          string     `json:"last_error,omitempty"`        // plain English, shown on the page
 	DisconnectReason   string     `json:"disconnect_reason,omitempty"` // why the CRM rejected the login
 	ConnectedAt        *time.Time `json:"connected_at,omitempty"`
-	CreatedAt          time.Time  `json:"created_at"`
-	UpdatedAt          time.Time  `json:"updated_at"`
+	// Schema names the fields crmsync created in the CRM account.
+	Schema CRMSchema `json:"schema"`
+	// Import tracks the one-time import or a resync while it runs.
+	Import    ImportRun `json:"import"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Token is a connection's OAuth credential. The store encrypts it at rest;
@@ -186,6 +190,46 @@ type ConnectionUpdate struct {
 	LastError          *string
 	DisconnectReason   *string
 	ConnectedAt        *time.Time
+	Schema             *CRMSchema
+	Import             *ImportRun
+	// ExpectStatus, if set, makes the update apply only while the stored
+	// status equals it (ECONFLICT otherwise), so one state change is
+	// detected, and alerted, exactly once across processes.
+	ExpectStatus *ConnectionStatus
+}
+
+// CRMSchema names the fields crmsync relies on in one CRM account (see
+// crm.Schema, which is this type).
+type CRMSchema struct {
+	// ContactExternalID is the API name or key of the contact field holding
+	// the SalesHive external id.
+	ContactExternalID string `json:"contact_external_id,omitempty"`
+	// ActivityExternalID is the same for activity objects, "" where the CRM
+	// has no such field.
+	ActivityExternalID string `json:"activity_external_id,omitempty"`
+	// Extra holds connector-specific names.
+	Extra map[string]string `json:"extra,omitempty"`
+}
+
+// ImportState is where an import or resync stands.
+type ImportState string
+
+// Import states.
+const (
+	ImportIdle      ImportState = ""          // none has run
+	ImportRunning   ImportState = "running"   // contacts are being pushed
+	ImportDone      ImportState = "done"      // every contact was pushed (some may have failed)
+	ImportCancelled ImportState = "cancelled" // stopped by the client
+)
+
+// ImportRun is an import or resync of a connection's existing contacts.
+type ImportRun struct {
+	State      ImportState `json:"state,omitempty"`
+	Resync     bool        `json:"resync,omitempty"` // started by Resync existing contacts
+	Total      int         `json:"total,omitempty"`  // contacts to push
+	Queued     bool        `json:"queued,omitempty"` // every contact is in the ledger as pending
+	StartedAt  *time.Time  `json:"started_at,omitempty"`
+	FinishedAt *time.Time  `json:"finished_at,omitempty"`
 }
 
 // ConnectionService stores connections and their tokens. Every method is

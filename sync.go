@@ -38,6 +38,11 @@ type SyncItem struct {
 	SyncedAt   *time.Time   `json:"synced_at,omitempty"`
 }
 
+// ReasonContactNotSynced is the skip reason of an activity whose contact is
+// not in the CRM. RetryFailed re-queues such activities along with the
+// failed items, so they follow their contact once it lands.
+const ReasonContactNotSynced = "contact not synced"
+
 // Outcome is the result of one push attempt, as the recent activity table
 // shows it.
 type Outcome string
@@ -124,8 +129,9 @@ type SyncService interface {
 	// RecordResults stores each result on its item (Attempts+1) and appends
 	// one event per result, in one transaction.
 	RecordResults(ctx context.Context, workspaceID, connectionID int64, results []ItemResult, events []*SyncEvent) error
-	// RetryFailed sets every failed item of the connection back to pending
-	// and returns how many it changed.
+	// RetryFailed sets every failed item of the connection, and every
+	// activity skipped with ReasonContactNotSynced, back to pending and
+	// returns how many it changed.
 	RetryFailed(ctx context.Context, workspaceID, connectionID int64) (int, error)
 	// AppendSyncEvents appends events that belong to no item (test contact).
 	AppendSyncEvents(ctx context.Context, workspaceID int64, events []*SyncEvent) error

@@ -109,17 +109,9 @@ type Identity struct {
 	UserEmail string // who signed in, if known
 }
 
-// Schema names the fields crmsync relies on in this CRM account.
-type Schema struct {
-	// ContactExternalID is the API name (or key) of the contact field that
-	// holds the SalesHive external id.
-	ContactExternalID string `json:"contact_external_id"`
-	// ActivityExternalID is the same for activity objects, "" where the CRM
-	// has no such field (then the ledger's CRM ids prevent duplicates).
-	ActivityExternalID string `json:"activity_external_id,omitempty"`
-	// Extra holds connector-specific names (e.g. per-object field keys).
-	Extra map[string]string `json:"extra,omitempty"`
-}
+// Schema names the fields crmsync relies on in one CRM account; it is
+// stored on the connection.
+type Schema = crmsync.CRMSchema
 
 // Field is one CRM contact field.
 type Field struct {

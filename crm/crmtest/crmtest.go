@@ -39,15 +39,8 @@ type Control interface {
 	Stats(ctx context.Context) (emu.StatsSnapshot, error)
 }
 
-// Faults mirrors the sandbox's fault body.
-type Faults struct {
-	LatencyMS           int     `json:"latency_ms,omitempty"`
-	ErrorRate           float64 `json:"error_rate,omitempty"`
-	ErrorStatus         int     `json:"error_status,omitempty"`
-	DropAfterCommitRate float64 `json:"drop_after_commit_rate,omitempty"`
-	PathContains        string  `json:"path_contains,omitempty"`
-	Remaining           int     `json:"remaining,omitempty"`
-}
+// Faults is the sandbox's fault configuration.
+type Faults = emu.FaultConfig
 
 // Record is a CRM record as the suite reads it back: canonical SalesHive
 // field names ("first_name", "last_name", "email", "title") to values, plus

@@ -1,0 +1,502 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/saleshive/crmsync"
+	"github.com/saleshive/crmsync/crm"
+)
+
+// errMore ends a run that used its time budget with work left; the job is
+// snoozed for zero seconds so it runs again at once without using an attempt.
+var errMore = errors.New("syncer: more to do")
+
+// changeBatch is how many change-log entries one collect step reads.
+const changeBatch = 5000
+
+// transientRetries is how often a push that hit a passing CRM failure is
+// repeated within a run before the run gives up and River retries it.
+const transientRetries = 3
+
+func (e *Engine) workSync(ctx context.Context, job *river.Job[SyncArgs]) error {
+	start := time.Now()
+	err := e.RunSync(ctx, job.Args.WorkspaceID, job.Args.ConnectionID)
+	e.metrics.jobDuration.WithLabelValues("sync").Observe(time.Since(start).Seconds())
+	return jobResult(ctx, err)
+}
+
+// jobResult turns a run's outcome into what River should do next.
+func jobResult(ctx context.Context, err error) error {
+	var ce *crm.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errMore):
+		return river.JobSnooze(0)
+	case ctx.Err() != nil:
+		// Shutdown or timeout mid-run: what was recorded stays recorded, the
+		// rest runs again without using an attempt.
+		return river.JobSnooze(0)
+	case crmsync.ErrorCode(err) == crmsync.ENOTFOUND:
+		return river.JobCancel(err)
+	case errors.As(err, &ce) && ce.Problem == crmsync.ProblemRateLimited:
+		return river.JobSnooze(max(ce.RetryAfter, time.Second))
+	}
+	return err
+}
+
+// RunSync runs one sync of a connection: collect, then push pending items
+// until none are left or the run's time budget is spent (errMore).
+func (e *Engine) RunSync(ctx context.Context, workspaceID, connectionID int64) error {
+	started := time.Now()
+	conn, err := e.store.FindConnectionByID(ctx, workspaceID, connectionID)
+	if err != nil {
+		return err
+	}
+	if !syncable(conn) {
+		return nil
+	}
+	if err := e.collect(ctx, conn); err != nil {
+		return err
+	}
+	for {
+		if time.Since(started) > e.cfg.RunBudget {
+			return errMore
+		}
+		// Re-read each step so toggles, owner and disconnects apply at once.
+		if conn, err = e.store.FindConnectionByID(ctx, workspaceID, connectionID); err != nil {
+			return err
+		}
+		if !syncable(conn) {
+			return nil
+		}
+		items, err := e.store.FindPendingItems(ctx, workspaceID, connectionID, e.cfg.PendingBatch)
+		if err != nil {
+			return fmt.Errorf("syncer: find pending (connection %d): %w", connectionID, err)
+		}
+		if len(items) == 0 {
+			break
+		}
+		progressed, err := e.push(ctx, conn, items)
+		if err != nil {
+			return e.runFailed(ctx, conn, err)
+		}
+		e.notify(conn.ID, UpdateEvents)
+		if !progressed {
+			break
+		}
+	}
+	if err := e.finishRun(ctx, conn); err != nil {
+		return err
+	}
+	// Changes that arrived during the run are picked up straight away.
+	latest, err := e.store.LatestChangeSeq(ctx, workspaceID)
+	if err != nil {
+		return err
+	}
+	if latest > conn.SyncCursor {
+		return errMore
+	}
+	return nil
+}
+
+// syncable reports whether a connection pushes: it is connected (or showing
+// an error that the next run may clear) and the import choice was made.
+func syncable(c *crmsync.Connection) bool {
+	return (c.Status == crmsync.StatusConnected || c.Status == crmsync.StatusError) && c.ImportChoice != crmsync.ImportPending
+}
+
+// collect turns the change log since the cursor into pending items for the
+// enabled types and advances the cursor past what it queued. Queuing is
+// idempotent, so a crash between the two steps only re-queues.
+func (e *Engine) collect(ctx context.Context, conn *crmsync.Connection) error {
+	cursor := conn.SyncCursor
+	for {
+		changes, err := e.store.FindChanges(ctx, conn.WorkspaceID, cursor, changeBatch)
+		if err != nil {
+			return fmt.Errorf("syncer: read changes (connection %d): %w", conn.ID, err)
+		}
+		if len(changes) == 0 {
+			break
+		}
+		objs := make([]crmsync.SyncObject, 0, len(changes))
+		for _, ch := range changes {
+			switch {
+			case ch.ObjectType == crmsync.ObjectContact && conn.Toggles.Contacts,
+				ch.ObjectType == crmsync.ObjectActivity && conn.Toggles.Allows(ch.Kind):
+				objs = append(objs, crmsync.SyncObject{Type: ch.ObjectType, ID: ch.ObjectID, Kind: ch.Kind})
+			}
+		}
+		if len(objs) > 0 {
+			if err := e.store.EnqueueItems(ctx, conn.WorkspaceID, conn.ID, objs); err != nil {
+				return fmt.Errorf("syncer: queue changes (connection %d): %w", conn.ID, err)
+			}
+		}
+		cursor = changes[len(changes)-1].Seq
+		if _, err := e.store.UpdateConnection(ctx, conn.WorkspaceID, conn.ID, crmsync.ConnectionUpdate{SyncCursor: &cursor}); err != nil {
+			return err
+		}
+		conn.SyncCursor = cursor
+		if len(changes) < changeBatch {
+			break
+		}
+	}
+	return nil
+}
+
+// finishRun records a clean run: last sync time, error cleared, and a
+// finished import marked done.
+func (e *Engine) finishRun(ctx context.Context, conn *crmsync.Connection) error {
+	now := e.cfg.Now().UTC()
+	upd := crmsync.ConnectionUpdate{LastSyncAt: &now}
+	if conn.Status == crmsync.StatusError {
+		st, empty := crmsync.StatusConnected, ""
+		upd.Status, upd.LastError = &st, &empty
+	}
+	if conn.Import.State == crmsync.ImportRunning && conn.Import.Queued {
+		n, err := e.store.CountPendingItems(ctx, conn.WorkspaceID, conn.ID, crmsync.ObjectContact)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			run := conn.Import
+			run.State, run.FinishedAt = crmsync.ImportDone, &now
+			upd.Import = &run
+		}
+	}
+	if _, err := e.store.UpdateConnection(ctx, conn.WorkspaceID, conn.ID, upd); err != nil {
+		return err
+	}
+	if upd.Import != nil || upd.Status != nil {
+		e.notify(conn.ID, UpdateStatus)
+	}
+	return nil
+}
+
+// runFailed handles an error that stopped a run: a rejected login
+// disconnects the connection; a permanent failure shows as the
+// connection's error state; rate limits and passing failures go back to
+// River (snooze or retry).
+func (e *Engine) runFailed(ctx context.Context, conn *crmsync.Connection, err error) error {
+	ce := crm.AsError(err)
+	switch {
+	case crm.IsContextError(err):
+		return err
+	case ce.Problem == crmsync.ProblemAuthRevoked:
+		return e.markDisconnected(ctx, conn, ce)
+	case ce.Problem == crmsync.ProblemRateLimited:
+		e.metrics.rateLimitWaits.WithLabelValues(string(conn.Provider)).Inc()
+		return err
+	}
+	msg := ce.Problem.Info().Meaning
+	if ce.CRMMessage != "" {
+		msg += " The CRM said: " + ce.CRMMessage
+	}
+	st := crmsync.StatusError
+	if _, uerr := e.store.UpdateConnection(ctx, conn.WorkspaceID, conn.ID, crmsync.ConnectionUpdate{Status: &st, LastError: &msg}); uerr != nil {
+		return errors.Join(err, uerr)
+	}
+	e.notify(conn.ID, UpdateStatus)
+	e.log.Warn("sync run failed", "workspace_id", conn.WorkspaceID, "connection_id", conn.ID, "provider", conn.Provider, "problem", ce.Problem, "err", err)
+	return err
+}
+
+// push sends one step's pending items, contacts first, and records every
+// outcome. It reports whether anything changed, so a step that can only
+// wait ends the run instead of spinning.
+func (e *Engine) push(ctx context.Context, conn *crmsync.Connection, items []*crmsync.SyncItem) (bool, error) {
+	var contacts, activities []*crmsync.SyncItem
+	for _, it := range items {
+		if it.ObjectType == crmsync.ObjectContact {
+			contacts = append(contacts, it)
+		} else {
+			activities = append(activities, it)
+		}
+	}
+	connector, acct, err := e.account(conn)
+	if err != nil {
+		return false, err
+	}
+	progressed := false
+	if len(contacts) > 0 {
+		if err := e.pushContacts(ctx, conn, connector, acct, contacts); err != nil {
+			return progressed, err
+		}
+		progressed = true
+	}
+	if len(activities) > 0 {
+		moved, err := e.pushActivities(ctx, conn, connector, acct, activities)
+		if err != nil {
+			return progressed, err
+		}
+		progressed = progressed || moved
+	}
+	return progressed, nil
+}
+
+func (e *Engine) pushContacts(ctx context.Context, conn *crmsync.Connection, connector crm.Connector, acct *crm.Account, items []*crmsync.SyncItem) error {
+	if !conn.Toggles.Contacts {
+		return e.skipAll(ctx, conn, items, "contacts sync is turned off")
+	}
+	ids := make([]int64, len(items))
+	for i, it := range items {
+		ids[i] = it.ObjectID
+	}
+	found, err := e.store.FindContactsByIDs(ctx, conn.WorkspaceID, ids)
+	if err != nil {
+		return err
+	}
+	byID := make(map[int64]*crmsync.Contact, len(found))
+	for _, c := range found {
+		byID[c.ID] = c
+	}
+	mappings, err := e.store.FindFieldMappings(ctx, conn.WorkspaceID, conn.ID)
+	if err != nil {
+		return err
+	}
+	var ready []*crmsync.SyncItem
+	var inputs []crm.ContactInput
+	var missing []*crmsync.SyncItem
+	for _, it := range items {
+		c, ok := byID[it.ObjectID]
+		if !ok {
+			missing = append(missing, it)
+			continue
+		}
+		ready = append(ready, it)
+		inputs = append(inputs, contactInput(c, mappings, it.CRMID))
+	}
+	if err := e.skipAll(ctx, conn, missing, "the contact no longer exists in SalesHive"); err != nil {
+		return err
+	}
+	size := connector.BatchSize()
+	for start := 0; start < len(inputs); start += size {
+		end := min(start+size, len(inputs))
+		begun := time.Now()
+		results, err := e.withRetries(ctx, func() ([]crm.Result, error) {
+			return connector.UpsertContacts(ctx, acct, inputs[start:end], conn.OwnerID)
+		})
+		if err != nil {
+			if !permanent(err) {
+				return err
+			}
+			results = failAll(inputs[start:end], err)
+		}
+		if err := e.record(ctx, conn, ready[start:end], results, time.Since(begun)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *Engine) pushActivities(ctx context.Context, conn *crmsync.Connection, connector crm.Connector, acct *crm.Account, items []*crmsync.SyncItem) (bool, error) {
+	var off, wanted []*crmsync.SyncItem
+	for _, it := range items {
+		if conn.Toggles.Allows(it.Kind) {
+			wanted = append(wanted, it)
+		} else {
+			off = append(off, it)
+		}
+	}
+	for _, it := range off {
+		if err := e.skipAll(ctx, conn, []*crmsync.SyncItem{it}, string(it.Kind)+"s sync is turned off"); err != nil {
+			return false, err
+		}
+	}
+	progressed := len(off) > 0
+	if len(wanted) == 0 {
+		return progressed, nil
+	}
+	ids := make([]int64, len(wanted))
+	for i, it := range wanted {
+		ids[i] = it.ObjectID
+	}
+	acts, err := e.store.FindActivitiesByIDs(ctx, conn.WorkspaceID, ids)
+	if err != nil {
+		return progressed, err
+	}
+	byID := make(map[int64]*crmsync.Activity, len(acts))
+	contactIDs := make([]int64, 0, len(acts))
+	for _, a := range acts {
+		byID[a.ID] = a
+		contactIDs = append(contactIDs, a.ContactID)
+	}
+	contactItems, err := e.store.FindSyncItems(ctx, conn.WorkspaceID, conn.ID, crmsync.ObjectContact, contactIDs)
+	if err != nil {
+		return progressed, err
+	}
+	contactItem := make(map[int64]*crmsync.SyncItem, len(contactItems))
+	for _, ci := range contactItems {
+		contactItem[ci.ObjectID] = ci
+	}
+
+	var ready []*crmsync.SyncItem
+	var inputs []crm.ActivityInput
+	var notSynced, gone []*crmsync.SyncItem
+	var needContacts []crmsync.SyncObject
+	for _, it := range wanted {
+		a, ok := byID[it.ObjectID]
+		if !ok {
+			gone = append(gone, it)
+			continue
+		}
+		ci := contactItem[a.ContactID]
+		switch {
+		case ci != nil && ci.State == crmsync.SyncSynced && ci.CRMID != "":
+			ready = append(ready, it)
+			inputs = append(inputs, activityInput(a, ci.CRMID, it.CRMID))
+		case conn.Toggles.Contacts && (ci == nil || ci.State == crmsync.SyncSkipped):
+			// Push the contact first; the activity waits for the next step.
+			needContacts = append(needContacts, crmsync.SyncObject{Type: crmsync.ObjectContact, ID: a.ContactID})
+		case conn.Toggles.Contacts && ci.State == crmsync.SyncPending:
+			// Its contact is queued and goes first in the next step.
+		default:
+			// Contacts sync is off, or the contact's push failed.
+			notSynced = append(notSynced, it)
+		}
+	}
+	if len(needContacts) > 0 {
+		if err := e.store.EnqueueItems(ctx, conn.WorkspaceID, conn.ID, needContacts); err != nil {
+			return progressed, err
+		}
+		progressed = true
+	}
+	if err := e.skipAll(ctx, conn, gone, "the activity no longer exists in SalesHive"); err != nil {
+		return progressed, err
+	}
+	if err := e.skipAll(ctx, conn, notSynced, crmsync.ReasonContactNotSynced); err != nil {
+		return progressed, err
+	}
+	progressed = progressed || len(gone) > 0 || len(notSynced) > 0
+	size := connector.BatchSize()
+	for start := 0; start < len(inputs); start += size {
+		end := min(start+size, len(inputs))
+		begun := time.Now()
+		results, err := e.withRetries(ctx, func() ([]crm.Result, error) {
+			return connector.LogActivities(ctx, acct, inputs[start:end], conn.OwnerID)
+		})
+		if err != nil {
+			if !permanent(err) {
+				return progressed, err
+			}
+			results = failAllActivities(inputs[start:end], err)
+		}
+		if err := e.record(ctx, conn, ready[start:end], results, time.Since(begun)); err != nil {
+			return progressed, err
+		}
+		progressed = true
+	}
+	return progressed, nil
+}
+
+// withRetries repeats a push that met a passing CRM failure a few times
+// with growing pauses. Pushes are idempotent (upsert by external id, or
+// update by the CRM id the ledger holds), so a repeat never duplicates.
+func (e *Engine) withRetries(ctx context.Context, push func() ([]crm.Result, error)) ([]crm.Result, error) {
+	pause := 200 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		res, err := push()
+		ce := crm.AsError(err)
+		if err == nil || attempt >= transientRetries || crm.IsContextError(err) ||
+			(ce.Problem != crmsync.ProblemCRMUnavailable && ce.Problem != crmsync.ProblemRecordLocked) {
+			return res, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(pause):
+		}
+		pause *= 3
+	}
+}
+
+// permanent reports whether a whole-call error belongs to the records (they
+// fail, visibly) rather than to the moment (the run stops and is retried).
+func permanent(err error) bool {
+	if crm.IsContextError(err) {
+		return false
+	}
+	switch crm.ProblemOf(err) {
+	case crmsync.ProblemAuthRevoked, crmsync.ProblemRateLimited, crmsync.ProblemCRMUnavailable, crmsync.ProblemRecordLocked:
+		return false
+	}
+	var ae *crmsync.Error
+	return !errors.As(err, &ae) // a store or config error is not the records' fault
+}
+
+func failAll(inputs []crm.ContactInput, err error) []crm.Result {
+	ce := crm.AsError(err)
+	out := make([]crm.Result, len(inputs))
+	for i, in := range inputs {
+		out[i] = crm.Result{ExternalID: in.ExternalID, Err: ce}
+	}
+	return out
+}
+
+func failAllActivities(inputs []crm.ActivityInput, err error) []crm.Result {
+	ce := crm.AsError(err)
+	out := make([]crm.Result, len(inputs))
+	for i, in := range inputs {
+		out[i] = crm.Result{ExternalID: in.ExternalID, Err: ce}
+	}
+	return out
+}
+
+// record stores the outcome of one push call: each item's new state and one
+// event per item, in one transaction.
+func (e *Engine) record(ctx context.Context, conn *crmsync.Connection, items []*crmsync.SyncItem, results []crm.Result, took time.Duration) error {
+	if len(results) != len(items) {
+		return fmt.Errorf("syncer: connector returned %d results for %d records (connection %d)", len(results), len(items), conn.ID)
+	}
+	now := e.cfg.Now().UTC()
+	per := int(took.Milliseconds()) / max(1, len(items))
+	rs := make([]crmsync.ItemResult, len(items))
+	evs := make([]*crmsync.SyncEvent, len(items))
+	for i, it := range items {
+		r := results[i]
+		ev := &crmsync.SyncEvent{ConnectionID: conn.ID, At: now, ObjectType: it.ObjectType, Type: eventType(it.ObjectType, it.Kind), ObjectID: it.ObjectID, DurationMS: per}
+		if r.Err != nil {
+			rs[i] = crmsync.ItemResult{ItemID: it.ID, State: crmsync.SyncFailed, CRMID: it.CRMID, Problem: r.Err.Problem, CRMMessage: r.Err.CRMMessage}
+			ev.Outcome, ev.Problem, ev.Message, ev.CRMID = crmsync.OutcomeFailed, r.Err.Problem, failureMessage(r.Err), it.CRMID
+			e.metrics.pushes.WithLabelValues(string(conn.Provider), string(crmsync.OutcomeFailed)).Inc()
+		} else {
+			rs[i] = crmsync.ItemResult{ItemID: it.ID, State: crmsync.SyncSynced, CRMID: r.CRMID}
+			ev.Outcome, ev.CRMID = crmsync.OutcomeSuccess, r.CRMID
+			e.metrics.pushes.WithLabelValues(string(conn.Provider), string(crmsync.OutcomeSuccess)).Inc()
+		}
+		evs[i] = ev
+	}
+	if err := e.store.RecordResults(ctx, conn.WorkspaceID, conn.ID, rs, evs); err != nil {
+		return fmt.Errorf("syncer: record results (connection %d): %w", conn.ID, err)
+	}
+	return nil
+}
+
+// failureMessage is the Error column: the CRM's own words when it gave any.
+func failureMessage(ce *crm.Error) string {
+	if ce.CRMMessage != "" {
+		return ce.CRMMessage
+	}
+	return ce.Problem.Info().Title
+}
+
+// skipAll marks items skipped with reason and logs one event each.
+func (e *Engine) skipAll(ctx context.Context, conn *crmsync.Connection, items []*crmsync.SyncItem, reason string) error {
+	if len(items) == 0 {
+		return nil
+	}
+	now := e.cfg.Now().UTC()
+	rs := make([]crmsync.ItemResult, len(items))
+	evs := make([]*crmsync.SyncEvent, len(items))
+	for i, it := range items {
+		rs[i] = crmsync.ItemResult{ItemID: it.ID, State: crmsync.SyncSkipped, CRMID: it.CRMID, Reason: reason}
+		evs[i] = &crmsync.SyncEvent{ConnectionID: conn.ID, At: now, ObjectType: it.ObjectType, Type: eventType(it.ObjectType, it.Kind), ObjectID: it.ObjectID, Outcome: crmsync.OutcomeSkipped, Message: reason}
+		e.metrics.pushes.WithLabelValues(string(conn.Provider), string(crmsync.OutcomeSkipped)).Inc()
+	}
+	return e.store.RecordResults(ctx, conn.WorkspaceID, conn.ID, rs, evs)
+}
