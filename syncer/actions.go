@@ -66,7 +66,7 @@ func (e *Engine) StartImport(ctx context.Context, workspaceID, connectionID int6
 	if _, err := e.jobs.Insert(ctx, ImportArgs{WorkspaceID: workspaceID, ConnectionID: connectionID}, nil); err != nil {
 		return nil, fmt.Errorf("syncer: queue import (connection %d): %w", connectionID, err)
 	}
-	e.notify(connectionID, UpdateStatus)
+	e.notify(connectionID, crmsync.UpdateStatus)
 	return conn, nil
 }
 
@@ -89,7 +89,7 @@ func (e *Engine) SkipImport(ctx context.Context, workspaceID, connectionID int64
 	if err != nil {
 		return nil, err
 	}
-	e.notify(connectionID, UpdateStatus)
+	e.notify(connectionID, crmsync.UpdateStatus)
 	return conn, nil
 }
 
@@ -113,7 +113,7 @@ func (e *Engine) CancelImport(ctx context.Context, workspaceID, connectionID int
 	if _, err := e.store.SkipPendingItems(ctx, workspaceID, connectionID, crmsync.ObjectContact, "import cancelled"); err != nil {
 		return nil, err
 	}
-	e.notify(connectionID, UpdateStatus)
+	e.notify(connectionID, crmsync.UpdateStatus)
 	return conn, nil
 }
 
@@ -159,21 +159,10 @@ func (e *Engine) workImport(ctx context.Context, job *river.Job[ImportArgs]) err
 	}
 }
 
-// ImportProgress is what the progress bar shows.
-type ImportProgress struct {
-	State   crmsync.ImportState `json:"state"`
-	Resync  bool                `json:"resync"`
-	Done    int                 `json:"done"`
-	Total   int                 `json:"total"`
-	Percent int                 `json:"percent"`
-	PerSec  float64             `json:"per_second"`
-	ETA     time.Duration       `json:"eta_ns"`
-}
-
 // Progress reports a connection's import or resync.
-func (e *Engine) Progress(ctx context.Context, conn *crmsync.Connection) (ImportProgress, error) {
+func (e *Engine) Progress(ctx context.Context, conn *crmsync.Connection) (crmsync.ImportProgress, error) {
 	run := conn.Import
-	p := ImportProgress{State: run.State, Resync: run.Resync, Total: run.Total}
+	p := crmsync.ImportProgress{State: run.State, Resync: run.Resync, Total: run.Total}
 	switch run.State {
 	case crmsync.ImportIdle:
 		return p, nil
@@ -216,7 +205,7 @@ func (e *Engine) SetToggles(ctx context.Context, workspaceID, connectionID int64
 	if conn, err = e.store.UpdateConnection(ctx, workspaceID, connectionID, crmsync.ConnectionUpdate{Toggles: &t}); err != nil {
 		return nil, err
 	}
-	e.notify(connectionID, UpdateStatus)
+	e.notify(connectionID, crmsync.UpdateStatus)
 	if turnedOn && syncable(conn) {
 		return conn, e.SyncNow(ctx, workspaceID, connectionID)
 	}
@@ -265,7 +254,7 @@ func (e *Engine) SetOwner(ctx context.Context, workspaceID, connectionID int64, 
 	if err != nil {
 		return nil, err
 	}
-	e.notify(connectionID, UpdateStatus)
+	e.notify(connectionID, crmsync.UpdateStatus)
 	return conn, nil
 }
 
@@ -286,14 +275,6 @@ func (e *Engine) ContactFields(ctx context.Context, workspaceID, connectionID in
 	return fields, nil
 }
 
-// TestContactResult is what "Send a test contact" reports.
-type TestContactResult struct {
-	CRMID    string        `json:"crm_id"`
-	URL      string        `json:"url"`
-	Created  bool          `json:"created"`
-	Duration time.Duration `json:"duration_ns"`
-}
-
 // testContact is the clearly labelled record the test pushes.
 var testContact = crmsync.Contact{
 	FirstName: "SalesHive", LastName: "Sync Test", Email: "sync-test@saleshive.example",
@@ -304,7 +285,7 @@ var testContact = crmsync.Contact{
 // connector path as the sync, with a fixed external id per connection, so
 // a second click updates the same record. The result has the time it took
 // and the record's link; the push is logged in recent activity.
-func (e *Engine) SendTestContact(ctx context.Context, workspaceID, connectionID int64) (*TestContactResult, error) {
+func (e *Engine) SendTestContact(ctx context.Context, workspaceID, connectionID int64) (*crmsync.TestContactResult, error) {
 	conn, err := e.connected(ctx, workspaceID, connectionID)
 	if err != nil {
 		return nil, err
@@ -333,7 +314,7 @@ func (e *Engine) SendTestContact(ctx context.Context, workspaceID, connectionID 
 		if aerr := e.store.AppendSyncEvents(ctx, workspaceID, []*crmsync.SyncEvent{ev}); aerr != nil {
 			e.log.Error("record test contact event", "connection_id", connectionID, "err", aerr)
 		}
-		e.notify(connectionID, UpdateEvents)
+		e.notify(connectionID, crmsync.UpdateEvents)
 		return nil, e.callFailed(ctx, conn, err)
 	}
 	ev.Outcome, ev.CRMID = crmsync.OutcomeSuccess, res[0].CRMID
@@ -344,8 +325,8 @@ func (e *Engine) SendTestContact(ctx context.Context, workspaceID, connectionID 
 	if _, err := e.store.UpdateConnection(ctx, workspaceID, connectionID, crmsync.ConnectionUpdate{TestContactSentAt: &now, TestContactCRMID: &res[0].CRMID}); err != nil {
 		return nil, err
 	}
-	e.notify(connectionID, UpdateEvents)
-	return &TestContactResult{
+	e.notify(connectionID, crmsync.UpdateEvents)
+	return &crmsync.TestContactResult{
 		CRMID: res[0].CRMID, Created: res[0].Created, Duration: took,
 		URL: c.RecordURL(acct, crmsync.ObjectContact, "", res[0].CRMID),
 	}, nil
@@ -377,7 +358,7 @@ func (e *Engine) RetryFailed(ctx context.Context, workspaceID, connectionID int6
 	if err != nil {
 		return 0, err
 	}
-	e.notify(connectionID, UpdateStatus)
+	e.notify(connectionID, crmsync.UpdateStatus)
 	return n, e.SyncNow(ctx, workspaceID, connectionID)
 }
 
@@ -413,7 +394,7 @@ func (e *Engine) Disconnect(ctx context.Context, workspaceID, connectionID int64
 	if conn, err = e.store.UpdateConnection(ctx, workspaceID, connectionID, upd); err != nil {
 		return nil, err
 	}
-	e.notify(connectionID, UpdateStatus)
+	e.notify(connectionID, crmsync.UpdateStatus)
 	return conn, nil
 }
 

@@ -45,7 +45,7 @@ func (e *Engine) markDisconnected(ctx context.Context, conn *crmsync.Connection,
 		return err
 	}
 	e.forgetTokens(conn.ID)
-	e.notify(conn.ID, UpdateStatus)
+	e.notify(conn.ID, crmsync.UpdateStatus)
 	e.log.Warn("connection disconnected by CRM", "workspace_id", conn.WorkspaceID, "connection_id", conn.ID, "provider", conn.Provider)
 	return e.alert(ctx, updated, crmsync.AlertDisconnected, reason)
 }

@@ -154,7 +154,7 @@ func (e *Engine) CompleteConnect(ctx context.Context, workspaceID int64, state s
 			e.log.Error("queue recovery alert", "connection_id", conn.ID, "err", err)
 		}
 	}
-	e.notify(conn.ID, UpdateStatus)
+	e.notify(conn.ID, crmsync.UpdateStatus)
 	if syncable(conn) {
 		// Reconnected: resume where it stopped; pending items were kept.
 		if err := e.SyncNow(ctx, workspaceID, conn.ID); err != nil {

@@ -159,3 +159,24 @@ func jitter(connectionID int64, interval time.Duration) time.Duration {
 	fmt.Fprintf(h, "%d", connectionID)
 	return time.Duration(h.Sum64() % uint64(interval))
 }
+
+// DatabaseSource is the store's side of the job database: River shares the
+// store's database (store.DB implements it).
+type DatabaseSource interface {
+	Dialect() string // "sqlite" or "postgres"
+	SQLDB() *sql.DB  // SQLite: the single writer connection
+	URL() string     // PostgreSQL: the connection URL
+}
+
+// OpenDatabase returns River's Database for the store's database, and a
+// function that closes what it opened.
+func OpenDatabase(ctx context.Context, src DatabaseSource) (Database, func(), error) {
+	if src.Dialect() != "postgres" {
+		return Database{SQLite: src.SQLDB()}, func() {}, nil
+	}
+	pool, err := pgxpool.New(ctx, src.URL())
+	if err != nil {
+		return Database{}, nil, fmt.Errorf("syncer: open job pool: %w", err)
+	}
+	return Database{Postgres: pool}, pool.Close, nil
+}

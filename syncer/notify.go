@@ -1,23 +1,10 @@
 package syncer
 
-import "sync"
+import (
+	"sync"
 
-// UpdateKind says what changed on a connection, so a live page knows what
-// to re-read.
-type UpdateKind string
-
-// Update kinds.
-const (
-	UpdateStatus   UpdateKind = "status"   // status, import progress, settings
-	UpdateEvents   UpdateKind = "events"   // new sync events
-	UpdateProgress UpdateKind = "progress" // import progress
+	"github.com/saleshive/crmsync"
 )
-
-// Update tells subscribers that a connection changed.
-type Update struct {
-	ConnectionID int64
-	Kind         UpdateKind
-}
 
 // listeners fans updates out to subscribers in this process. A page served
 // by another process than the worker also polls, so updates are hints, and
@@ -25,21 +12,21 @@ type Update struct {
 type listeners struct {
 	mu   sync.Mutex
 	next int
-	subs map[int]chan Update
+	subs map[int]chan crmsync.LiveUpdate
 }
 
 // Subscribe returns a channel of updates for every connection and a cancel
 // function that closes it.
-func (e *Engine) Subscribe() (<-chan Update, func()) {
+func (e *Engine) Subscribe() (<-chan crmsync.LiveUpdate, func()) {
 	l := &e.listeners
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.subs == nil {
-		l.subs = make(map[int]chan Update)
+		l.subs = make(map[int]chan crmsync.LiveUpdate)
 	}
 	id := l.next
 	l.next++
-	ch := make(chan Update, 64)
+	ch := make(chan crmsync.LiveUpdate, 64)
 	l.subs[id] = ch
 	return ch, func() {
 		l.mu.Lock()
@@ -51,13 +38,13 @@ func (e *Engine) Subscribe() (<-chan Update, func()) {
 	}
 }
 
-func (e *Engine) notify(connectionID int64, kind UpdateKind) {
+func (e *Engine) notify(connectionID int64, kind crmsync.UpdateKind) {
 	l := &e.listeners
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, ch := range l.subs {
 		select {
-		case ch <- Update{ConnectionID: connectionID, Kind: kind}:
+		case ch <- crmsync.LiveUpdate{ConnectionID: connectionID, Kind: kind}:
 		default: // never block the sync on a slow page
 		}
 	}

@@ -86,7 +86,7 @@ func (e *Engine) RunSync(ctx context.Context, workspaceID, connectionID int64) e
 		if err != nil {
 			return e.runFailed(ctx, conn, err)
 		}
-		e.notify(conn.ID, UpdateEvents)
+		e.notify(conn.ID, crmsync.UpdateEvents)
 		if !progressed {
 			break
 		}
@@ -173,7 +173,7 @@ func (e *Engine) finishRun(ctx context.Context, conn *crmsync.Connection) error 
 		return err
 	}
 	if upd.Import != nil || upd.Status != nil {
-		e.notify(conn.ID, UpdateStatus)
+		e.notify(conn.ID, crmsync.UpdateStatus)
 	}
 	return nil
 }
@@ -201,7 +201,7 @@ func (e *Engine) runFailed(ctx context.Context, conn *crmsync.Connection, err er
 	if _, uerr := e.store.UpdateConnection(ctx, conn.WorkspaceID, conn.ID, crmsync.ConnectionUpdate{Status: &st, LastError: &msg}); uerr != nil {
 		return errors.Join(err, uerr)
 	}
-	e.notify(conn.ID, UpdateStatus)
+	e.notify(conn.ID, crmsync.UpdateStatus)
 	e.log.Warn("sync run failed", "workspace_id", conn.WorkspaceID, "connection_id", conn.ID, "provider", conn.Provider, "problem", ce.Problem, "err", err)
 	return err
 }

@@ -2,6 +2,7 @@ package hubspot
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -14,14 +15,15 @@ import (
 // engagement describes how one activity kind is stored in HubSpot.
 type engagement struct {
 	object string // object type in API paths
+	group  string // property group of its information properties
 	// assocTypeID is the HUBSPOT_DEFINED association type engagement → contact.
 	assocTypeID int
 }
 
 var engagements = map[crmsync.ActivityKind]engagement{
-	crmsync.ActivityCall:    {object: "calls", assocTypeID: 194},
-	crmsync.ActivityEmail:   {object: "emails", assocTypeID: 198},
-	crmsync.ActivityMeeting: {object: "meetings", assocTypeID: 200},
+	crmsync.ActivityCall:    {object: "calls", group: "callinformation", assocTypeID: 194},
+	crmsync.ActivityEmail:   {object: "emails", group: "emailinformation", assocTypeID: 198},
+	crmsync.ActivityMeeting: {object: "meetings", group: "meetinginformation", assocTypeID: 200},
 }
 
 // kinds fixes the order in which kinds are written.
@@ -31,99 +33,195 @@ var kinds = []crmsync.ActivityKind{crmsync.ActivityEmail, crmsync.ActivityCall, 
 // the contact association inline, and the owner) for the activities not
 // yet in HubSpot, and one batch update (no owner, no association change)
 // for those whose CRM id the ledger holds.
+//
+// Where EnsureSchema could add the activity id property, creates carry it,
+// and the activities about to be created are first looked up by it (one
+// search per kind and 100 activities): a push whose answer was lost after
+// HubSpot committed it is then updated instead of created twice. HubSpot's
+// search index lags writes by a few seconds, so this protects a retry, not
+// an immediate resend.
 func (c *Connector) LogActivities(ctx context.Context, a *crm.Account, activities []crm.ActivityInput, ownerID string) ([]crm.Result, error) {
 	results := make([]crm.Result, len(activities))
-	type pending struct {
-		ins    []batchInput
-		groups [][]int
-		slot   map[string]int
-	}
-	creates := map[crmsync.ActivityKind]*pending{}
-	updates := map[crmsync.ActivityKind]*pending{}
-	add := func(m map[crmsync.ActivityKind]*pending, kind crmsync.ActivityKind, key string, in batchInput, i int) {
-		p := m[kind]
-		if p == nil {
-			p = &pending{slot: map[string]int{}}
-			m[kind] = p
-		}
-		if j, ok := p.slot[key]; ok {
-			p.ins[j] = in // the later push of the same activity wins
-			p.groups[j] = append(p.groups[j], i)
-			return
-		}
-		p.slot[key] = len(p.ins)
-		p.ins = append(p.ins, in)
-		p.groups = append(p.groups, []int{i})
-	}
-	now := time.Now()
+	byKind := map[crmsync.ActivityKind][]int{}
 	for i, act := range activities {
 		results[i].ExternalID = act.ExternalID
-		eng, ok := engagements[act.Kind]
+		_, ok := engagements[act.Kind]
 		switch {
 		case !ok:
 			results[i].Err = &crm.Error{Problem: crmsync.ProblemInvalidValue, Field: "kind", CRMMessage: fmt.Sprintf("%q is not an activity kind HubSpot can log.", act.Kind)}
-			continue
 		case act.CRMID == "" && act.ContactCRMID == "":
 			results[i].Err = &crm.Error{Problem: crmsync.ProblemRequiredFieldMissing, Field: "contact", CRMMessage: "The activity's contact is not in HubSpot yet."}
-			continue
 		case act.OccurredAt.IsZero():
 			results[i].Err = &crm.Error{Problem: crmsync.ProblemRequiredFieldMissing, Field: "hs_timestamp", CRMMessage: "The activity has no time."}
-			continue
+		default:
+			byKind[act.Kind] = append(byKind[act.Kind], i)
 		}
-		props := activityProperties(act, now)
-		if act.CRMID != "" {
-			add(updates, act.Kind, act.CRMID, batchInput{ID: act.CRMID, ObjectWriteTraceID: act.CRMID, Properties: props}, i)
-			continue
-		}
-		if ownerID != "" {
-			props[ownerProperty] = ownerID
-		}
-		key := act.ExternalID
-		if key == "" {
-			key = "#" + strconv.Itoa(i)
-		}
-		add(creates, act.Kind, key, batchInput{
-			ObjectWriteTraceID: key,
-			Properties:         props,
-			Associations: []association{{
-				To:    associationTo{ID: act.ContactCRMID},
-				Types: []associationType{{AssociationCategory: "HUBSPOT_DEFINED", AssociationTypeID: eng.assocTypeID}},
-			}},
-		}, i)
 	}
-	createMatcher := matcher{
-		input:  func(batchInput) string { return "" },
-		result: func(batchResult) string { return "" },
-	}
+	now := time.Now()
 	for _, kind := range kinds {
-		obj := engagements[kind].object
-		for _, job := range []struct {
-			p      *pending
-			path   string
-			m      matcher
-			create bool
-		}{
-			{creates[kind], "/crm/v3/objects/" + obj + "/batch/create", createMatcher, true},
-			{updates[kind], "/crm/v3/objects/" + obj + "/batch/update", updateMatcher, false},
-		} {
-			if job.p == nil {
+		idx := byKind[kind]
+		if len(idx) == 0 {
+			continue
+		}
+		eng := engagements[kind]
+		extProp := a.Schema.Extra[eng.object]
+		found := map[string]string{}
+		if extProp != "" {
+			var ext []string
+			for _, i := range idx {
+				if activities[i].CRMID == "" && activities[i].ExternalID != "" {
+					ext = append(ext, activities[i].ExternalID)
+				}
+			}
+			var err error
+			if found, err = c.findByProperty(ctx, a, eng.object, extProp, ext); err != nil {
+				return nil, fmt.Errorf("hubspot: log %s (connection %d): look up earlier pushes: %w", eng.object, a.ConnectionID, err)
+			}
+		}
+		var creates, updates pendingBatch
+		for _, i := range idx {
+			act := activities[i]
+			props := activityProperties(act, now)
+			if extProp != "" && act.ExternalID != "" {
+				props[extProp] = act.ExternalID
+			}
+			crmID := act.CRMID
+			if crmID == "" {
+				crmID = found[act.ExternalID]
+			}
+			if crmID != "" {
+				updates.add(crmID, batchInput{ID: crmID, ObjectWriteTraceID: crmID, Properties: props}, i)
 				continue
 			}
-			for start := 0; start < len(job.p.ins); start += MaxBatch {
-				end := min(start+MaxBatch, len(job.p.ins))
-				outs, err := c.writeBatch(ctx, a, job.path, job.p.ins[start:end], job.m)
-				if err != nil {
-					return nil, fmt.Errorf("hubspot: log %s (connection %d): %w", obj, a.ConnectionID, err)
-				}
-				for k, o := range outs {
-					for _, i := range job.p.groups[start+k] {
-						results[i].CRMID, results[i].Created, results[i].Err = o.id, job.create && o.err == nil, o.err
-					}
-				}
+			if ownerID != "" {
+				props[ownerProperty] = ownerID
 			}
+			key := act.ExternalID
+			if key == "" {
+				key = "#" + strconv.Itoa(i)
+			}
+			creates.add(key, batchInput{
+				ObjectWriteTraceID: key,
+				Properties:         props,
+				Associations: []association{{
+					To:    associationTo{ID: act.ContactCRMID},
+					Types: []associationType{{AssociationCategory: "HUBSPOT_DEFINED", AssociationTypeID: eng.assocTypeID}},
+				}},
+			}, i)
+		}
+		createMatcher := matcher{
+			input:  func(in batchInput) string { return in.Properties[extProp] },
+			result: func(r batchResult) string { return r.Properties[extProp] },
+		}
+		if extProp == "" {
+			createMatcher = matcher{input: func(batchInput) string { return "" }, result: func(batchResult) string { return "" }}
+		}
+		if err := c.runPending(ctx, a, "/crm/v3/objects/"+eng.object+"/batch/create", &creates, createMatcher, true, results); err != nil {
+			return nil, fmt.Errorf("hubspot: log %s (connection %d): %w", eng.object, a.ConnectionID, err)
+		}
+		if err := c.runPending(ctx, a, "/crm/v3/objects/"+eng.object+"/batch/update", &updates, updateMatcher, false, results); err != nil {
+			return nil, fmt.Errorf("hubspot: update %s (connection %d): %w", eng.object, a.ConnectionID, err)
 		}
 	}
 	return results, nil
+}
+
+// pendingBatch collects batch inputs, one per key: a key seen again (the
+// same activity twice in one call) replaces the input and shares its result.
+type pendingBatch struct {
+	ins    []batchInput
+	groups [][]int // input → result indexes
+	slot   map[string]int
+}
+
+func (p *pendingBatch) add(key string, in batchInput, result int) {
+	if p.slot == nil {
+		p.slot = map[string]int{}
+	}
+	if j, ok := p.slot[key]; ok {
+		p.ins[j] = in
+		p.groups[j] = append(p.groups[j], result)
+		return
+	}
+	p.slot[key] = len(p.ins)
+	p.ins = append(p.ins, in)
+	p.groups = append(p.groups, []int{result})
+}
+
+// runPending writes p in batches of MaxBatch and fills results.
+func (c *Connector) runPending(ctx context.Context, a *crm.Account, path string, p *pendingBatch, m matcher, create bool, results []crm.Result) error {
+	for start := 0; start < len(p.ins); start += MaxBatch {
+		end := min(start+MaxBatch, len(p.ins))
+		outs, err := c.writeBatch(ctx, a, path, p.ins[start:end], m)
+		if err != nil {
+			return err
+		}
+		for k, o := range outs {
+			for _, i := range p.groups[start+k] {
+				results[i].CRMID, results[i].Created, results[i].Err = o.id, create && o.err == nil, o.err
+			}
+		}
+	}
+	return nil
+}
+
+// searchPage is the answer of POST /crm/v3/objects/{type}/search.
+type searchPage struct {
+	Total   int           `json:"total"`
+	Results []batchResult `json:"results"`
+	Paging  struct {
+		Next struct {
+			After string `json:"after"`
+		} `json:"next"`
+	} `json:"paging"`
+}
+
+// findByProperty returns the ids of objectType records whose prop holds
+// one of values (value → id; the oldest record wins if several do).
+func (c *Connector) findByProperty(ctx context.Context, a *crm.Account, objectType, prop string, values []string) (map[string]string, error) {
+	found := map[string]string{}
+	for start := 0; start < len(values); start += MaxBatch {
+		chunk := values[start:min(start+MaxBatch, len(values))]
+		// HubSpot's search compares strings case-insensitively and asks
+		// for lowercase values with IN.
+		want := make(map[string]string, len(chunk)) // folded → as given
+		folded := make([]string, len(chunk))
+		for i, v := range chunk {
+			folded[i] = strings.ToLower(v)
+			want[folded[i]] = v
+		}
+		after := ""
+		for {
+			body := map[string]any{
+				"filterGroups": []any{map[string]any{"filters": []any{map[string]any{"propertyName": prop, "operator": "IN", "values": folded}}}},
+				"properties":   []string{prop},
+				"sorts":        []any{map[string]string{"propertyName": "hs_object_id", "direction": "ASCENDING"}},
+				"limit":        200,
+			}
+			if after != "" {
+				body["after"] = after
+			}
+			resp, err := c.postJSON(ctx, a, "/crm/v3/objects/"+objectType+"/search", body)
+			if err != nil {
+				return nil, err
+			}
+			var page searchPage
+			if err := json.Unmarshal(resp.Body, &page); err != nil {
+				return nil, fmt.Errorf("decode %s search answer: %w", objectType, err)
+			}
+			for _, r := range page.Results {
+				v, ok := want[strings.ToLower(r.Properties[prop])]
+				if _, seen := found[v]; ok && !seen {
+					found[v] = r.ID
+				}
+			}
+			if page.Paging.Next.After == "" || page.Paging.Next.After == after {
+				break
+			}
+			after = page.Paging.Next.After
+		}
+	}
+	return found, nil
 }
 
 // hubspotTime formats t the way HubSpot writes datetimes.

@@ -192,16 +192,16 @@ var updateMatcher = matcher{
 	result: func(r batchResult) string { return r.ID },
 }
 
-// setOwner sets hubspot_owner_id on the records ids of objectType (a
-// batch update) and returns each record's refusal, or an error when the
-// whole call failed.
-func (c *Connector) setOwner(ctx context.Context, a *crm.Account, objectType string, ids []string, ownerID string) ([]*crm.Error, error) {
+// setOwner sets hubspot_owner_id to owners[i] on record ids[i] of
+// objectType (batch updates) and returns each record's refusal, or an error
+// when a whole call failed.
+func (c *Connector) setOwner(ctx context.Context, a *crm.Account, objectType string, ids, owners []string) ([]*crm.Error, error) {
 	errs := make([]*crm.Error, len(ids))
 	for start := 0; start < len(ids); start += MaxBatch {
 		chunk := ids[start:min(start+MaxBatch, len(ids))]
 		ins := make([]batchInput, len(chunk))
 		for i, id := range chunk {
-			ins[i] = batchInput{ID: id, ObjectWriteTraceID: id, Properties: map[string]string{ownerProperty: ownerID}}
+			ins[i] = batchInput{ID: id, ObjectWriteTraceID: id, Properties: map[string]string{ownerProperty: owners[start+i]}}
 		}
 		outs, err := c.writeBatch(ctx, a, "/crm/v3/objects/"+objectType+"/batch/update", ins, updateMatcher)
 		if err != nil {

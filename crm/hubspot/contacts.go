@@ -2,7 +2,11 @@ package hubspot
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"regexp"
+	"slices"
 
 	"github.com/saleshive/crmsync"
 	"github.com/saleshive/crmsync/crm"
@@ -19,6 +23,10 @@ import (
 // cannot tell create from update in advance, so the upsert carries no
 // owner and one batch update then sets hubspot_owner_id on the results that
 // came back "new". A mapped hubspot_owner_id field is treated the same way.
+//
+// A contact whose email another HubSpot contact already has is pushed onto
+// that contact (see adoptExisting) rather than failing. ContactInput.CRMID
+// is not needed: HubSpot finds the record by its external id.
 func (c *Connector) UpsertContacts(ctx context.Context, a *crm.Account, contacts []crm.ContactInput, ownerID string) ([]crm.Result, error) {
 	prop := a.Schema.ContactExternalID
 	if prop == "" {
@@ -27,7 +35,8 @@ func (c *Connector) UpsertContacts(ctx context.Context, a *crm.Account, contacts
 	results := make([]crm.Result, len(contacts))
 	var (
 		ins    []batchInput
-		groups [][]int // input index → result indexes
+		groups [][]int  // input index → result indexes
+		owners []string // input index → owner to set if created
 		slot   = map[string]int{}
 	)
 	for i, ct := range contacts {
@@ -37,13 +46,12 @@ func (c *Connector) UpsertContacts(ctx context.Context, a *crm.Account, contacts
 			continue
 		}
 		props := map[string]string{}
+		owner := ownerID
 		for k, v := range ct.Fields {
 			switch {
 			case v == "" || k == prop:
 			case k == ownerProperty:
-				if ownerID == "" {
-					ownerID = v
-				}
+				owner = v // a mapped owner is still an owner: create only
 			default:
 				props[k] = v
 			}
@@ -53,11 +61,13 @@ func (c *Connector) UpsertContacts(ctx context.Context, a *crm.Account, contacts
 				ins[j].Properties[k] = v
 			}
 			groups[j] = append(groups[j], i)
+			owners[j] = owner
 			continue
 		}
 		slot[ct.ExternalID] = len(ins)
 		ins = append(ins, batchInput{IDProperty: prop, ID: ct.ExternalID, ObjectWriteTraceID: ct.ExternalID, Properties: props})
 		groups = append(groups, []int{i})
+		owners = append(owners, owner)
 	}
 	m := matcher{
 		input:  func(in batchInput) string { return in.ID },
@@ -65,8 +75,12 @@ func (c *Connector) UpsertContacts(ctx context.Context, a *crm.Account, contacts
 	}
 	outs := make([]outcome, 0, len(ins))
 	for start := 0; start < len(ins); start += MaxBatch {
-		o, err := c.writeBatch(ctx, a, "/crm/v3/objects/contacts/batch/upsert", ins[start:min(start+MaxBatch, len(ins))], m)
+		chunk := ins[start:min(start+MaxBatch, len(ins))]
+		o, err := c.writeBatch(ctx, a, "/crm/v3/objects/contacts/batch/upsert", chunk, m)
 		if err != nil {
+			return nil, fmt.Errorf("hubspot: upsert contacts (connection %d): %w", a.ConnectionID, err)
+		}
+		if err := c.adoptExisting(ctx, a, prop, chunk, o); err != nil {
 			return nil, fmt.Errorf("hubspot: upsert contacts (connection %d): %w", a.ConnectionID, err)
 		}
 		outs = append(outs, o...)
@@ -76,18 +90,18 @@ func (c *Connector) UpsertContacts(ctx context.Context, a *crm.Account, contacts
 		for _, i := range groups[j] {
 			results[i].CRMID, results[i].Created, results[i].Err = o.id, o.created, o.err
 		}
-		if o.err == nil && o.created {
+		if o.err == nil && o.created && owners[j] != "" {
 			created = append(created, j)
 		}
 	}
-	if ownerID == "" || len(created) == 0 {
+	if len(created) == 0 {
 		return results, nil
 	}
-	ids := make([]string, len(created))
+	ids, newOwners := make([]string, len(created)), make([]string, len(created))
 	for k, j := range created {
-		ids[k] = outs[j].id
+		ids[k], newOwners[k] = outs[j].id, owners[j]
 	}
-	errs, err := c.setOwner(ctx, a, "contacts", ids, ownerID)
+	errs, err := c.setOwner(ctx, a, "contacts", ids, newOwners)
 	if crm.IsContextError(err) {
 		return nil, fmt.Errorf("hubspot: set owner of new contacts (connection %d): %w", a.ConnectionID, err)
 	}
@@ -109,4 +123,98 @@ func (c *Connector) UpsertContacts(ctx context.Context, a *crm.Account, contacts
 		}
 	}
 	return results, nil
+}
+
+// existingIDPattern finds the contact HubSpot names when another contact
+// already has the email: "Contact already exists. Existing ID: 2926551".
+// A clash on any other unique property stays a duplicate_rule refusal.
+var existingIDPattern = regexp.MustCompile(`^Contact already exists\. Existing ID: ?(\d+)`)
+
+// adoptExisting resolves the inputs of one upsert batch that HubSpot
+// refused because another contact already holds their email (HubSpot keeps
+// one contact per email address). The client's CRM often knows a prospect
+// before SalesHive pushes it, and a second record is impossible, so the
+// push lands on that contact instead: its fields are updated, and it takes
+// the SalesHive external id if it has none yet (one that already mirrors
+// another SalesHive contact keeps its id, so the two never take turns).
+// outs is updated in place; the owner is never set on a contact crmsync
+// did not create.
+func (c *Connector) adoptExisting(ctx context.Context, a *crm.Account, prop string, ins []batchInput, outs []outcome) error {
+	var (
+		conflicted []int    // index into ins
+		existing   []string // the contact holding the email
+	)
+	for j, o := range outs {
+		if o.err == nil || o.err.Problem != crmsync.ProblemDuplicateRule {
+			continue
+		}
+		if m := existingIDPattern.FindStringSubmatch(o.err.CRMMessage); m != nil {
+			conflicted, existing = append(conflicted, j), append(existing, m[1])
+		}
+	}
+	if len(conflicted) == 0 {
+		return nil
+	}
+	fail := func(err error) error {
+		if crm.IsContextError(err) {
+			return err
+		}
+		ce := crm.AsError(err)
+		for _, j := range conflicted {
+			outs[j].err = ce
+		}
+		return nil
+	}
+	current, err := c.readProperty(ctx, a, "contacts", existing, prop)
+	if err != nil {
+		return fail(err)
+	}
+	var upd pendingBatch
+	for k, j := range conflicted {
+		props := maps.Clone(ins[j].Properties)
+		if current[existing[k]] == "" {
+			props[prop] = ins[j].ID
+		}
+		upd.add(existing[k], batchInput{ID: existing[k], ObjectWriteTraceID: ins[j].ID, Properties: props}, j)
+	}
+	res, err := c.writeBatch(ctx, a, "/crm/v3/objects/contacts/batch/update", upd.ins, updateMatcher)
+	if err != nil {
+		return fail(err)
+	}
+	for k, o := range res {
+		for _, j := range upd.groups[k] {
+			outs[j] = outcome{id: upd.ins[k].ID, err: o.err}
+		}
+	}
+	return nil
+}
+
+// readProperty reads prop of the records ids of objectType (at most
+// MaxBatch) and returns id → value; ids HubSpot does not know are left out.
+func (c *Connector) readProperty(ctx context.Context, a *crm.Account, objectType string, ids []string, prop string) (map[string]string, error) {
+	type input struct {
+		ID string `json:"id"`
+	}
+	body := struct {
+		Properties []string `json:"properties"`
+		Inputs     []input  `json:"inputs"`
+	}{Properties: []string{prop}}
+	for _, id := range ids {
+		if !slices.ContainsFunc(body.Inputs, func(in input) bool { return in.ID == id }) {
+			body.Inputs = append(body.Inputs, input{ID: id})
+		}
+	}
+	resp, err := c.postJSON(ctx, a, "/crm/v3/objects/"+objectType+"/batch/read", body)
+	if err != nil {
+		return nil, err
+	}
+	var br batchResponse
+	if err := json.Unmarshal(resp.Body, &br); err != nil {
+		return nil, fmt.Errorf("decode %s batch read answer: %w", objectType, err)
+	}
+	out := make(map[string]string, len(br.Results))
+	for _, r := range br.Results {
+		out[r.ID] = r.Properties[prop]
+	}
+	return out, nil
 }

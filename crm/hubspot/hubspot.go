@@ -108,8 +108,8 @@ func New(cfg Config) *Connector {
 // Provider implements crm.Connector.
 func (c *Connector) Provider() crmsync.Provider { return crmsync.ProviderHubSpot }
 
-// AuthCodeURL implements crm.Connector. HubSpot takes no PKCE challenge, so
-// verifier is not sent.
+// AuthCodeURL implements crm.Connector. HubSpot documents no PKCE challenge
+// on its authorize URL, so verifier is not sent.
 func (c *Connector) AuthCodeURL(state, verifier string, opts crm.AuthOptions) (string, error) {
 	if state == "" {
 		return "", fmt.Errorf("hubspot: auth code url: state is required")
@@ -189,7 +189,15 @@ func (c *Connector) Identity(ctx context.Context, a *crm.Account) (crm.Identity,
 		return crm.Identity{}, fmt.Errorf("hubspot: identity (connection %d): %w", a.ConnectionID, err)
 	}
 	var info tokenInfo
-	if err := c.getJSON(ctx, a, "/oauth/v1/access-tokens/"+url.PathEscape(tok.AccessToken), &info); err != nil {
+	err = c.getJSON(ctx, a, "/oauth/v1/access-tokens/"+url.PathEscape(tok.AccessToken), &info)
+	if ce := crm.AsError(err); err != nil && ce.StatusCode == http.StatusNotFound {
+		// The token-info endpoint answers an expired token with 404, not
+		// the 401 that makes the client refresh: refresh once and ask again.
+		if tok, err = a.Client.Tokens.Refresh(ctx, tok); err == nil {
+			err = c.getJSON(ctx, a, "/oauth/v1/access-tokens/"+url.PathEscape(tok.AccessToken), &info)
+		}
+	}
+	if err != nil {
 		return crm.Identity{}, fmt.Errorf("hubspot: identity (connection %d): %w", a.ConnectionID, err)
 	}
 	if info.HubID == 0 {

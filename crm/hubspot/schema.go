@@ -44,10 +44,67 @@ var ErrNotUnique = errors.New("hubspot: the contact property saleshive_external_
 
 // EnsureSchema implements crm.Connector: it creates the unique contact
 // property saleshive_external_id, or checks the existing one (409: a
-// property of that name exists). Engagements have no unique-value
-// properties in HubSpot, so Schema.ActivityExternalID stays empty and the
-// sync ledger's CRM ids keep re-pushed activities from being duplicated.
+// property of that name exists).
+//
+// HubSpot documents unique-value properties for contacts, companies, deals,
+// tickets and custom objects only, so engagements cannot be upserted and
+// Schema.ActivityExternalID stays empty: the sync ledger's CRM ids keep
+// re-pushed activities from being duplicated. EnsureSchema still adds a
+// plain saleshive_external_id property to calls, emails and meetings where
+// HubSpot allows it (listed in Schema.Extra by object), so LogActivities can
+// find an activity whose create answer was lost before creating it again.
 func (c *Connector) EnsureSchema(ctx context.Context, a *crm.Account) (crm.Schema, error) {
+	s, err := c.ensureContactProperty(ctx, a)
+	if err != nil {
+		return crm.Schema{}, err
+	}
+	for _, kind := range kinds {
+		eng := engagements[kind]
+		ok, err := c.ensureActivityProperty(ctx, a, eng)
+		if err != nil {
+			return crm.Schema{}, err
+		}
+		if ok {
+			if s.Extra == nil {
+				s.Extra = map[string]string{}
+			}
+			s.Extra[eng.object] = ActivityExternalIDProperty
+		}
+	}
+	return s, nil
+}
+
+// ActivityExternalIDProperty is the plain (not unique) property of calls,
+// emails and meetings that holds the SalesHive activity id.
+const ActivityExternalIDProperty = "saleshive_external_id"
+
+// ensureActivityProperty creates the activity id property on one engagement
+// object and reports whether it exists. A refusal of the property itself
+// (400, 403, 404) means this portal cannot have it: activities then rely on
+// the ledger alone. Transient and auth failures are errors.
+func (c *Connector) ensureActivityProperty(ctx context.Context, a *crm.Account, eng engagement) (bool, error) {
+	want := property{
+		Name:        ActivityExternalIDProperty,
+		Label:       crm.ExternalIDLabel,
+		Type:        "string",
+		FieldType:   "text",
+		GroupName:   eng.group,
+		Description: "Set by the SalesHive sync; identifies the SalesHive activity this record mirrors.",
+	}
+	resp, err := c.postJSON(ctx, a, "/crm/v3/properties/"+eng.object, want)
+	switch {
+	case err == nil:
+		return true, nil
+	case resp != nil && resp.StatusCode == http.StatusConflict:
+		return true, nil
+	case resp != nil && (resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusNotFound):
+		return false, nil
+	}
+	return false, fmt.Errorf("hubspot: ensure schema (connection %d): create %s property: %w", a.ConnectionID, eng.object, err)
+}
+
+// ensureContactProperty creates or checks the contact external-id property.
+func (c *Connector) ensureContactProperty(ctx context.Context, a *crm.Account) (crm.Schema, error) {
 	want := property{
 		Name:           ExternalIDProperty,
 		Label:          crm.ExternalIDLabel,
@@ -74,8 +131,8 @@ func (c *Connector) EnsureSchema(ctx context.Context, a *crm.Account) (crm.Schem
 	return crm.Schema{ContactExternalID: ExternalIDProperty}, nil
 }
 
-// ContactFields implements crm.Connector: every contact property, for the
-// mapping picker.
+// ContactFields implements crm.Connector: every contact property HubSpot
+// shows in its own UI (not archived, not hidden), for the mapping picker.
 func (c *Connector) ContactFields(ctx context.Context, a *crm.Account) ([]crm.Field, error) {
 	var out struct {
 		Results []property `json:"results"`
@@ -85,7 +142,7 @@ func (c *Connector) ContactFields(ctx context.Context, a *crm.Account) ([]crm.Fi
 	}
 	fields := make([]crm.Field, 0, len(out.Results))
 	for _, p := range out.Results {
-		if p.Archived {
+		if p.Archived || p.Hidden {
 			continue
 		}
 		ro := p.Calculated || (p.ModificationMetadata != nil && p.ModificationMetadata.ReadOnlyValue)

@@ -1,0 +1,198 @@
+package salesforce
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/saleshive/crmsync/sandbox/emu"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+
+// testEpoch is the fixed start of every test clock, so ids, dates and golden files repeat.
+var testEpoch = time.Date(2025, 6, 10, 12, 0, 0, 0, time.UTC)
+
+// sandbox is one Salesforce sandbox behind an httptest server, with a minted token.
+type sandbox struct {
+	t     *testing.T
+	crm   *CRM
+	srv   *httptest.Server
+	base  string // instance_url
+	token string
+	admin string // the token's user id
+}
+
+// mustStart starts a sandbox mounted at /salesforce as the root package mounts it.
+func mustStart(t *testing.T, cfg emu.Config) *sandbox {
+	t.Helper()
+	if cfg.Clock == nil {
+		cfg.Clock = emu.NewClock(func() time.Time { return testEpoch })
+	}
+	c := New(cfg)
+	srv := httptest.NewServer(emu.Mount("/salesforce", emu.Serve(c)))
+	t.Cleanup(srv.Close)
+	s := &sandbox{t: t, crm: c, srv: srv, base: srv.URL + "/salesforce"}
+	users, _ := c.env.Store.List(ObjectUser, 0, 0)
+	s.admin = users[0].ID
+	s.token = c.env.OAuth.Mint([]string{"api", "refresh_token", "id"}, s.admin, nil).AccessToken
+	return s
+}
+
+// response is a recorded HTTP answer.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends a request with the sandbox's token (token "" sends none). body may be a string
+// or a value to marshal.
+func (s *sandbox) do(method, path string, body any) response {
+	s.t.Helper()
+	return s.doToken(s.token, method, path, body)
+}
+
+func (s *sandbox) doToken(token, method, path string, body any) response {
+	s.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, s.base+path, rd)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return s.send(req)
+}
+
+func (s *sandbox) send(req *http.Request) response {
+	s.t.Helper()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return response{status: res.StatusCode, header: res.Header, body: b}
+}
+
+// data prefixes a REST path with /services/data/v60.0.
+func data(path string) string { return "/services/data/v60.0" + path }
+
+// decode unmarshals a response body.
+func decode[T any](t *testing.T, r response) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(r.body, &v); err != nil {
+		t.Fatalf("decode %T from %q: %v", v, r.body, err)
+	}
+	return v
+}
+
+// wantStatus fails unless r has the status.
+func wantStatus(t *testing.T, r response, status int) {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status = %d, want %d; body %s", r.status, status, r.body)
+	}
+}
+
+// volatile matches values that change between runs: the server's port, tokens, signatures.
+var volatile = []struct {
+	re   *regexp.Regexp
+	repl string
+}{
+	{regexp.MustCompile(`http://127\.0\.0\.1:\d+`), "http://sandbox"},
+	{regexp.MustCompile(`00D[0-9A-Za-z]{12}![0-9A-Za-z]+`), "<access_token>"},
+	{regexp.MustCompile(`5Aep861[0-9a-f]+`), "<refresh_token>"},
+	{regexp.MustCompile(`"signature":\s*"[^"]+"`), `"signature": "<signature>"`},
+}
+
+// golden compares a request/response exchange with testdata/{name}.golden (rewritten with
+// -update). JSON bodies are indented; volatile values are replaced by placeholders.
+func golden(t *testing.T, name string, request any, r response) {
+	t.Helper()
+	var b strings.Builder
+	if request != nil {
+		b.WriteString("request:\n")
+		raw, ok := request.(string)
+		if !ok {
+			j, _ := json.Marshal(request)
+			raw = string(j)
+		}
+		b.WriteString(pretty(raw))
+		b.WriteString("\n")
+	}
+	b.WriteString("response " + http.StatusText(r.status) + " (" + itoa(r.status) + "):\n")
+	if lim := r.header.Get("Sforce-Limit-Info"); lim != "" {
+		b.WriteString("Sforce-Limit-Info: " + lim + "\n")
+	}
+	b.WriteString(pretty(string(r.body)))
+	got := b.String()
+	for _, v := range volatile {
+		got = v.re.ReplaceAllString(got, v.repl)
+	}
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden (run with -update): %v", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s mismatch (run with -update to accept)\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+func pretty(s string) string {
+	var out bytes.Buffer
+	if err := json.Indent(&out, []byte(s), "", "  "); err != nil {
+		return strings.TrimRight(s, "\n")
+	}
+	return out.String()
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// createExtField creates the Contact external id field used by most tests.
+func (s *sandbox) createExtField(name string, unique bool) {
+	s.t.Helper()
+	r := s.do("POST", data("/tooling/sobjects/CustomField"), CustomFieldRequest{
+		FullName: "Contact." + name,
+		Metadata: CustomFieldMetadata{Label: "SalesHive External ID", Type: "Text", Length: 255, ExternalID: true, Unique: unique},
+	})
+	wantStatus(s.t, r, http.StatusCreated)
+}

@@ -1,0 +1,98 @@
+package syncer_test
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/saleshive/crmsync"
+)
+
+// BenchmarkImport imports contacts into the HubSpot sandbox (rate limits
+// off) and reports contacts/s; run with -benchtime=1x and
+// CRMSYNC_BENCH_CONTACTS (default 100,000). See docs/BENCHMARKS.md.
+func BenchmarkImport(b *testing.B) {
+	for _, db := range []string{"sqlite", "postgres"} {
+		b.Run(db, func(b *testing.B) {
+			n := benchContacts()
+			for range b.N {
+				e := newEnv(b, crmCases[0], envOpts{postgres: db == "postgres"})
+				e.addContacts(n, "bench")
+				e.connect()
+				start := time.Now()
+				if _, err := e.eng.StartImport(e.ctx, e.ws.ID, e.connID, false); err != nil {
+					b.Fatal(err)
+				}
+				e.waitFor("import done", func() bool { return e.conn().Import.State == crmsync.ImportDone })
+				took := time.Since(start)
+				if got := e.total(e.c.contactObject); got != n {
+					b.Fatalf("CRM holds %d contacts, want %d", got, n)
+				}
+				b.ReportMetric(float64(n)/took.Seconds(), "contacts/s")
+			}
+		})
+	}
+}
+
+func benchContacts() int {
+	if v := os.Getenv("CRMSYNC_BENCH_CONTACTS"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			return n
+		}
+	}
+	return 100000
+}
+
+// BenchmarkTestContact measures "Send a test contact" end to end; compare
+// with the sandbox round trip measured by the connector benchmark.
+func BenchmarkTestContact(b *testing.B) {
+	e := newEnv(b, crmCases[0], envOpts{})
+	e.connect()
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		if _, err := e.eng.SendTestContact(e.ctx, e.ws.ID, e.connID); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+}
+
+// BenchmarkScheduleCycle queues one sync for each of 10,000 connected
+// connections: the cost of one scheduler cycle.
+func BenchmarkScheduleCycle(b *testing.B) {
+	for _, db := range []string{"sqlite", "postgres"} {
+		b.Run(db, func(b *testing.B) {
+			e := newEnv(b, crmCases[0], envOpts{postgres: db == "postgres", interval: time.Hour})
+			const conns = 10000
+			connected := crmsync.StatusConnected
+			skipped := crmsync.ImportSkipped
+			for i := range conns {
+				ws := &crmsync.Workspace{Name: fmt.Sprintf("ws %d", i), StrategistName: "S", StrategistEmail: "s@example.com"}
+				if err := e.db.CreateWorkspace(e.ctx, ws); err != nil {
+					b.Fatal(err)
+				}
+				c, err := e.db.EnsureConnection(e.ctx, ws.ID, crmsync.ProviderHubSpot)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := e.db.UpdateConnection(e.ctx, ws.ID, c.ID, crmsync.ConnectionUpdate{Status: &connected, ImportChoice: &skipped}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for range b.N {
+				n, err := e.eng.ScheduleAll(e.ctx)
+				if err != nil || n != conns {
+					b.Fatalf("ScheduleAll = %d, %v", n, err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,269 @@
+package syncer_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/saleshive/crmsync"
+	"github.com/saleshive/crmsync/crm"
+	"github.com/saleshive/crmsync/crm/hubspot"
+	"github.com/saleshive/crmsync/sandbox"
+	"github.com/saleshive/crmsync/secret"
+	"github.com/saleshive/crmsync/store"
+	"github.com/saleshive/crmsync/store/pgtest"
+	"github.com/saleshive/crmsync/syncer"
+)
+
+// crmCase describes one CRM for the end-to-end tests: how to build its
+// connector against the sandbox and where to look for what it wrote.
+type crmCase struct {
+	name           string // sandbox name
+	provider       crmsync.Provider
+	connector      func(sandboxURL string) crm.Connector
+	contactObject  string
+	activityObject map[crmsync.ActivityKind]string
+	ownerField     string // contact field holding the owner id
+	requiredField  string // a contact field no default mapping fills
+}
+
+var crmCases = []crmCase{
+	{
+		name:     "hubspot",
+		provider: crmsync.ProviderHubSpot,
+		connector: func(u string) crm.Connector {
+			return hubspot.New(hubspot.Config{
+				App:        crm.OAuthApp{ClientID: "crmsync-hubspot", ClientSecret: "crmsync-hubspot-secret", RedirectURL: "http://127.0.0.1/oauth/callback"},
+				APIBaseURL: u + "/hubspot", AppBaseURL: u + "/hubspot",
+			})
+		},
+		contactObject:  "contacts",
+		activityObject: map[crmsync.ActivityKind]string{crmsync.ActivityEmail: "emails", crmsync.ActivityCall: "calls", crmsync.ActivityMeeting: "meetings"},
+		ownerField:     "hubspot_owner_id",
+		requiredField:  "zip",
+	},
+}
+
+// env is one workspace connected (or about to be) to one sandbox CRM
+// through a running engine on a real database.
+type env struct {
+	t      testing.TB
+	ctx    context.Context
+	c      crmCase
+	db     *store.DB
+	eng    *syncer.Engine
+	sb     *sandbox.Client
+	ws     *crmsync.Workspace
+	connID int64
+}
+
+type envOpts struct {
+	postgres bool
+	interval time.Duration
+}
+
+func newEnv(t testing.TB, c crmCase, o envOpts) *env {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	key := make([]byte, 32)
+	for i := range key {
+		key[i] = byte(i + 7)
+	}
+	kr, err := secret.NewKeyring(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := filepath.Join(t.TempDir(), "crmsync.db")
+	if o.postgres {
+		url = pgtest.DSN(t)
+	}
+	db, err := store.Open(ctx, url, store.Options{Keyring: kr, PasswordIterations: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	jobsDB, closeJobs, err := syncer.OpenDatabase(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeJobs)
+	if err := syncer.Migrate(ctx, jobsDB); err != nil {
+		t.Fatal(err)
+	}
+	srv, sb := sandbox.MustStart(t, sandbox.Config{RateLimitsDisabled: true})
+	interval := o.interval
+	if interval == 0 {
+		interval = time.Hour // tests drive syncs themselves
+	}
+	eng, err := syncer.New(syncer.Config{
+		Store:      db,
+		Database:   jobsDB,
+		Sealer:     kr,
+		Connectors: []crm.Connector{c.connector(srv.URL)},
+		Interval:   interval,
+		RunBudget:  5 * time.Second,
+		Work:       true,
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		HTTP:       &http.Client{Timeout: 20 * time.Second},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer scancel()
+		_ = eng.Stop(sctx)
+	})
+	ws := &crmsync.Workspace{Name: "Acme Co", StrategistName: "Sam Strategist", StrategistEmail: "sam@saleshive.example"}
+	if err := db.CreateWorkspace(ctx, ws); err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, ctx: ctx, c: c, db: db, eng: eng, sb: sb, ws: ws}
+}
+
+// connect signs in through the sandbox's consent page, as a user would.
+func (e *env) connect() *crmsync.Connection {
+	e.t.Helper()
+	authURL, err := e.eng.StartConnect(e.ctx, e.ws.ID, e.c.provider, "us")
+	if err != nil {
+		e.t.Fatalf("StartConnect: %v", err)
+	}
+	cb, err := e.sb.Authorize(e.ctx, authURL, true)
+	if err != nil {
+		e.t.Fatalf("consent: %v", err)
+	}
+	params := map[string]string{}
+	for k, v := range cb.Query() {
+		params[k] = v[0]
+	}
+	conn, err := e.eng.CompleteConnect(e.ctx, e.ws.ID, params["state"], params)
+	if err != nil {
+		e.t.Fatalf("CompleteConnect: %v", err)
+	}
+	if conn.Status != crmsync.StatusConnected || conn.AccountLabel == "" {
+		e.t.Fatalf("after connect: status %s, label %q", conn.Status, conn.AccountLabel)
+	}
+	e.connID = conn.ID
+	return conn
+}
+
+func (e *env) addContacts(n int, prefix string) []*crmsync.Contact {
+	e.t.Helper()
+	cs := make([]*crmsync.Contact, n)
+	for i := range cs {
+		cs[i] = &crmsync.Contact{SourceID: fmt.Sprintf("%s-%d", prefix, i), FirstName: "Pat", LastName: fmt.Sprintf("Contact %s %d", prefix, i), Email: fmt.Sprintf("%s.%d@example.com", prefix, i), Title: "Buyer"}
+	}
+	for start := 0; start < n; start += 1000 {
+		if _, err := e.db.UpsertContacts(e.ctx, e.ws.ID, cs[start:min(start+1000, n)]); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return cs
+}
+
+func (e *env) addActivity(sourceID, contactSourceID string, kind crmsync.ActivityKind) {
+	e.t.Helper()
+	a := &crmsync.Activity{SourceID: sourceID, ContactSourceID: contactSourceID, Kind: kind, Subject: "Touch " + sourceID, OccurredAt: time.Now().UTC().Truncate(time.Second), DurationSeconds: 120}
+	if kind != crmsync.ActivityMeeting {
+		a.Direction = crmsync.DirectionOutbound
+	}
+	if _, err := e.db.UpsertActivities(e.ctx, e.ws.ID, []*crmsync.Activity{a}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) conn() *crmsync.Connection {
+	e.t.Helper()
+	c, err := e.db.FindConnectionByID(e.ctx, e.ws.ID, e.connID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+// syncNow queues a sync and waits until the ledger has nothing pending.
+func (e *env) syncNow() {
+	e.t.Helper()
+	if err := e.eng.SyncNow(e.ctx, e.ws.ID, e.connID); err != nil {
+		e.t.Fatal(err)
+	}
+	e.waitFor("no pending items", func() bool {
+		n1, _ := e.db.CountPendingItems(e.ctx, e.ws.ID, e.connID, crmsync.ObjectContact)
+		n2, _ := e.db.CountPendingItems(e.ctx, e.ws.ID, e.connID, crmsync.ObjectActivity)
+		latest, _ := e.db.LatestChangeSeq(e.ctx, e.ws.ID)
+		return n1 == 0 && n2 == 0 && e.conn().SyncCursor >= latest
+	})
+}
+
+func (e *env) waitFor(what string, cond func() bool) {
+	e.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// count is how many CRM records of object carry value in field.
+func (e *env) count(object, field, value string) int {
+	e.t.Helper()
+	n, err := e.sb.Count(e.ctx, e.c.name, object, field, value)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+func (e *env) total(object string) int {
+	e.t.Helper()
+	l, err := e.sb.Records(e.ctx, e.c.name, object, 0, 1)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return l.Total
+}
+
+// contactRecord finds the CRM contact holding a SalesHive external id.
+func (e *env) contactRecord(sourceID string) map[string]any {
+	e.t.Helper()
+	items, err := e.db.FindSyncItems(e.ctx, e.ws.ID, e.connID, crmsync.ObjectContact, []int64{e.contactID(sourceID)})
+	if err != nil || len(items) != 1 || items[0].CRMID == "" {
+		e.t.Fatalf("contact %s has no synced item: %v %v", sourceID, items, err)
+	}
+	rec, err := e.sb.Record(e.ctx, e.c.name, e.c.contactObject, items[0].CRMID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return rec.Fields
+}
+
+func (e *env) contactID(sourceID string) int64 {
+	e.t.Helper()
+	c, err := e.db.FindContactBySourceID(e.ctx, e.ws.ID, sourceID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c.ID
+}
+
+func str(v any) string {
+	if v == nil {
+		return ""
+	}
+	return strings.TrimSpace(fmt.Sprint(v))
+}
