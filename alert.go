@@ -51,3 +51,21 @@ type SyncLedger interface {
 	// reason (an import was cancelled) and returns how many it changed.
 	SkipPendingItems(ctx context.Context, workspaceID, connectionID int64, objectType ObjectType, reason string) (int, error)
 }
+
+// SyncLocks keep two syncs of one connection from ever overlapping, across
+// any number of processes, without losing a request for a sync that arrives
+// while one runs. A lock expires on its own, so a crashed holder cannot
+// block the connection for longer than its lease.
+type SyncLocks interface {
+	// AcquireSyncLock takes the connection's lock for owner until the given
+	// time, and clears any pending request (the new run reads everything).
+	// It reports false if another owner holds an unexpired lock.
+	AcquireSyncLock(ctx context.Context, workspaceID, connectionID int64, owner string, until time.Time) (bool, error)
+	// RequestSync asks the current holder for another run. It reports false
+	// if no one holds the lock, in which case the caller must run itself.
+	RequestSync(ctx context.Context, workspaceID, connectionID int64) (bool, error)
+	// ReleaseSyncLock releases owner's lock unless another run was
+	// requested meanwhile; then it keeps the lock, clears the request and
+	// reports false, and the owner runs again.
+	ReleaseSyncLock(ctx context.Context, workspaceID, connectionID int64, owner string) (bool, error)
+}

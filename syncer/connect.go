@@ -60,7 +60,7 @@ func (e *Engine) StartConnect(ctx context.Context, workspaceID int64, provider c
 	if err != nil {
 		return "", err
 	}
-	sealed, err := e.cfg.Sealer.Seal(plain)
+	sealed, err := e.cfg.Sealer.Seal(plain, oauthStateAD)
 	if err != nil {
 		return "", fmt.Errorf("syncer: seal oauth state: %w", err)
 	}
@@ -170,7 +170,7 @@ func (e *Engine) openState(state string) (*oauthState, error) {
 	if err != nil {
 		return nil, bad
 	}
-	plain, err := e.cfg.Sealer.Open(raw)
+	plain, err := e.cfg.Sealer.Open(raw, oauthStateAD)
 	if err != nil {
 		return nil, bad
 	}

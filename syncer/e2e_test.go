@@ -55,7 +55,7 @@ func testImportThenActivity(t *testing.T, c crmCase) {
 	// New activity lands within one cycle, attached to its contact.
 	e.addActivity("act-1", "imp-7", crmsync.ActivityCall)
 	e.syncNow()
-	if n := e.total(c.activityObject[crmsync.ActivityCall]); n != 1 {
+	if n := e.activities(crmsync.ActivityCall); n != 1 {
 		t.Fatalf("CRM holds %d calls, want 1", n)
 	}
 	evs, err := e.db.FindSyncEvents(e.ctx, e.ws.ID, e.connID, crmsync.SyncEventFilter{})
@@ -81,7 +81,7 @@ func testSkipOnlyNew(t *testing.T, c crmCase) {
 	if n := e.total(c.contactObject); n != 1 {
 		t.Fatalf("CRM holds %d contacts, want only the new one", n)
 	}
-	if n := e.total(c.activityObject[crmsync.ActivityEmail]); n != 1 {
+	if n := e.activities(crmsync.ActivityEmail); n != 1 {
 		t.Fatalf("CRM holds %d emails, want 1", n)
 	}
 	// An activity of an old contact pushes that contact first.
@@ -90,7 +90,7 @@ func testSkipOnlyNew(t *testing.T, c crmCase) {
 	if n := e.total(c.contactObject); n != 2 {
 		t.Fatalf("CRM holds %d contacts, want 2 (the old contact pushed for its call)", n)
 	}
-	if n := e.total(c.activityObject[crmsync.ActivityCall]); n != 1 {
+	if n := e.activities(crmsync.ActivityCall); n != 1 {
 		t.Fatalf("CRM holds %d calls, want 1", n)
 	}
 }
@@ -110,10 +110,10 @@ func testToggles(t *testing.T, c crmCase) {
 	e.addActivity("tg-call", "tg-0", crmsync.ActivityCall)
 	e.addActivity("tg-email", "tg-0", crmsync.ActivityEmail)
 	e.syncNow()
-	if n := e.total(c.activityObject[crmsync.ActivityCall]); n != 0 {
+	if n := e.activities(crmsync.ActivityCall); n != 0 {
 		t.Errorf("calls off: CRM holds %d calls", n)
 	}
-	if n := e.total(c.activityObject[crmsync.ActivityEmail]); n != 1 {
+	if n := e.activities(crmsync.ActivityEmail); n != 1 {
 		t.Errorf("emails on: CRM holds %d emails, want 1", n)
 	}
 	// Turned back on: new calls push from then on; the earlier one does not.
@@ -123,7 +123,7 @@ func testToggles(t *testing.T, c crmCase) {
 	}
 	e.addActivity("tg-call-2", "tg-0", crmsync.ActivityCall)
 	e.syncNow()
-	if n := e.total(c.activityObject[crmsync.ActivityCall]); n != 1 {
+	if n := e.activities(crmsync.ActivityCall); n != 1 {
 		t.Errorf("calls back on: CRM holds %d calls, want 1 (the new one)", n)
 	}
 	// Contacts off: an activity of an unsynced contact is skipped, with the reason.
@@ -158,7 +158,7 @@ func testOwner(t *testing.T, c crmCase) {
 	}
 	e.addContacts(1, "own")
 	e.syncNow()
-	if got := str(e.contactRecord("own-0")[c.ownerField]); got != users[0].ID {
+	if got := e.field("own-0", c.ownerField); got != users[0].ID {
 		t.Fatalf("owner after create = %q, want %q", got, users[0].ID)
 	}
 	if _, err := e.eng.SetOwner(e.ctx, e.ws.ID, e.connID, users[1].ID); err != nil {
@@ -166,7 +166,7 @@ func testOwner(t *testing.T, c crmCase) {
 	}
 	e.addContacts(1, "own") // the same source id: an update
 	e.syncNow()
-	if got := str(e.contactRecord("own-0")[c.ownerField]); got != users[0].ID {
+	if got := e.field("own-0", c.ownerField); got != users[0].ID {
 		t.Errorf("owner after update = %q, want %q kept", got, users[0].ID)
 	}
 }
@@ -219,8 +219,9 @@ func testRequiredFieldRetry(t *testing.T, c crmCase) {
 	if h.Failed != 3 || len(h.Problems) != 1 || h.Problems[0].Problem != crmsync.ProblemRequiredFieldMissing {
 		t.Fatalf("health = %+v, want 3 failed with one required_field_missing card", h)
 	}
-	// The client supplies the field with a fixed value, then retries.
-	if err := e.db.CreateFieldMapping(e.ctx, e.ws.ID, &crmsync.FieldMapping{ConnectionID: e.connID, FixedValue: "94105", CRMField: c.requiredField}); err != nil {
+	// The client supplies the field with a fixed value (replacing the
+	// mapping that fed it, if any), then retries.
+	if err := e.supplyFixedValue(c.requiredField, "94105"); err != nil {
 		t.Fatal(err)
 	}
 	n, err := e.eng.RetryFailed(e.ctx, e.ws.ID, e.connID)
@@ -229,14 +230,14 @@ func testRequiredFieldRetry(t *testing.T, c crmCase) {
 	}
 	e.syncNow()
 	h, _ = e.db.Health(e.ctx, e.ws.ID, e.connID, time.Now())
-	if h.Synced != 3 {
+	if h.Synced != 3 || h.Failed != 0 {
 		t.Errorf("after retry health = %+v, want 3 synced", h)
 	}
 	items, _ := e.db.FindSyncItems(e.ctx, e.ws.ID, e.connID, crmsync.ObjectContact, []int64{e.contactID("req-0")})
 	if len(items) != 1 || items[0].State != crmsync.SyncSynced {
 		t.Errorf("item after retry = %+v, want synced", items)
 	}
-	if got := str(e.contactRecord("req-1")[c.requiredField]); got != "94105" {
+	if got := e.field("req-1", c.requiredField); got != "94105" {
 		t.Errorf("required field in CRM = %q, want the fixed value", got)
 	}
 }

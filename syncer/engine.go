@@ -39,6 +39,9 @@ type Config struct {
 	Work bool
 
 	Alerts AlertConfig
+	// OnRun, if set, is told when a sync run of a connection starts and
+	// ends (for tracing; tests use it to check that runs never overlap).
+	OnRun  func(connectionID int64, start bool)
 	Logger *slog.Logger
 	Now    func() time.Time
 }
@@ -189,11 +192,11 @@ func (e *Engine) connector(p crmsync.Provider) (crm.Connector, error) {
 	return c, nil
 }
 
-// SyncNow queues a sync of the connection to run at once (or as soon as
-// the running one ends).
+// SyncNow queues a sync of the connection to run at once. If a sync is
+// running, the new job hands its request to it (see runLocked), so what
+// changed before SyncNow is always pushed by a run that starts after it.
 func (e *Engine) SyncNow(ctx context.Context, workspaceID, connectionID int64) error {
-	_, err := e.jobs.Insert(ctx, SyncArgs{WorkspaceID: workspaceID, ConnectionID: connectionID}, nil)
-	if err != nil {
+	if _, err := e.jobs.Insert(ctx, SyncArgs{WorkspaceID: workspaceID, ConnectionID: connectionID}, nil); err != nil {
 		return fmt.Errorf("syncer: queue sync (connection %d): %w", connectionID, err)
 	}
 	return nil
@@ -220,9 +223,10 @@ func (e *Engine) ScheduleAll(ctx context.Context) (int, error) {
 		end := min(start+chunk, len(conns))
 		params := make([]river.InsertManyParams, 0, end-start)
 		for _, c := range conns[start:end] {
-			opts := SyncArgs{}.InsertOpts()
-			opts.ScheduledAt = now.Add(jitter(c.ID, e.cfg.Interval))
-			params = append(params, river.InsertManyParams{Args: SyncArgs{WorkspaceID: c.WorkspaceID, ConnectionID: c.ID}, InsertOpts: &opts})
+			params = append(params, river.InsertManyParams{
+				Args:       SyncArgs{WorkspaceID: c.WorkspaceID, ConnectionID: c.ID},
+				InsertOpts: scheduledSyncOpts(now.Add(jitter(c.ID, e.cfg.Interval))),
+			})
 		}
 		if _, err := e.jobs.InsertMany(ctx, params); err != nil {
 			return start, fmt.Errorf("syncer: schedule: %w", err)

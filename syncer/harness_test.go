@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +15,9 @@ import (
 	"github.com/saleshive/crmsync"
 	"github.com/saleshive/crmsync/crm"
 	"github.com/saleshive/crmsync/crm/hubspot"
+	"github.com/saleshive/crmsync/crm/pipedrive"
+	"github.com/saleshive/crmsync/crm/salesforce"
+	"github.com/saleshive/crmsync/crm/zoho"
 	"github.com/saleshive/crmsync/sandbox"
 	"github.com/saleshive/crmsync/secret"
 	"github.com/saleshive/crmsync/store"
@@ -31,6 +35,14 @@ type crmCase struct {
 	activityObject map[crmsync.ActivityKind]string
 	ownerField     string // contact field holding the owner id
 	requiredField  string // a contact field no default mapping fills
+	// kindField names the field telling activity kinds apart where kinds
+	// share an object (Salesforce Task, Pipedrive activities), with the
+	// value of each kind.
+	kindField string
+	kindValue map[crmsync.ActivityKind]string
+	// readField reads a stored contact field where the CRM keeps it in
+	// another shape (Pipedrive phones); nil reads it as is.
+	readField func(fields map[string]any, name string) string
 }
 
 var crmCases = []crmCase{
@@ -47,6 +59,67 @@ var crmCases = []crmCase{
 		activityObject: map[crmsync.ActivityKind]string{crmsync.ActivityEmail: "emails", crmsync.ActivityCall: "calls", crmsync.ActivityMeeting: "meetings"},
 		ownerField:     "hubspot_owner_id",
 		requiredField:  "zip",
+	},
+	{
+		name:     "salesforce",
+		provider: crmsync.ProviderSalesforce,
+		connector: func(u string) crm.Connector {
+			return salesforce.New(salesforce.Config{
+				App:      crm.OAuthApp{ClientID: "crmsync-salesforce", ClientSecret: "crmsync-salesforce-secret", RedirectURL: "http://127.0.0.1/oauth/callback"},
+				LoginURL: u + "/salesforce",
+			})
+		},
+		contactObject:  "Contact",
+		activityObject: map[crmsync.ActivityKind]string{crmsync.ActivityEmail: "Task", crmsync.ActivityCall: "Task", crmsync.ActivityMeeting: "Event"},
+		ownerField:     "OwnerId",
+		requiredField:  "Department",
+		kindField:      "TaskSubtype",
+		kindValue:      map[crmsync.ActivityKind]string{crmsync.ActivityEmail: "Email", crmsync.ActivityCall: "Call", crmsync.ActivityMeeting: ""},
+	},
+	{
+		name:     "pipedrive",
+		provider: crmsync.ProviderPipedrive,
+		connector: func(u string) crm.Connector {
+			return pipedrive.New(pipedrive.Config{
+				App:          crm.OAuthApp{ClientID: "crmsync-pipedrive", ClientSecret: "crmsync-pipedrive-secret", RedirectURL: "http://127.0.0.1/oauth/callback"},
+				OAuthBaseURL: u + "/pipedrive", APIBaseURL: u + "/pipedrive",
+			})
+		},
+		contactObject:  "persons",
+		activityObject: map[crmsync.ActivityKind]string{crmsync.ActivityEmail: "activities", crmsync.ActivityCall: "activities", crmsync.ActivityMeeting: "activities"},
+		ownerField:     "owner_id",
+		requiredField:  "phone", // mapped by default, empty on the test contacts
+		kindField:      "type",
+		kindValue:      map[crmsync.ActivityKind]string{crmsync.ActivityEmail: "email", crmsync.ActivityCall: "call", crmsync.ActivityMeeting: "meeting"},
+		readField: func(f map[string]any, name string) string {
+			if name == "phone" {
+				if ps, ok := f["phones"].([]any); ok && len(ps) > 0 {
+					return str(ps[0].(map[string]any)["value"])
+				}
+				return ""
+			}
+			return str(f[name])
+		},
+	},
+	{
+		name:     "zoho",
+		provider: crmsync.ProviderZoho,
+		connector: func(u string) crm.Connector {
+			return zoho.New(zoho.Config{
+				App:         crm.OAuthApp{ClientID: "crmsync-zoho", ClientSecret: "crmsync-zoho-secret", RedirectURL: "http://127.0.0.1/oauth/callback"},
+				Datacenters: zoho.SandboxDatacenters(u + "/zoho"),
+			})
+		},
+		contactObject:  "Contacts",
+		activityObject: map[crmsync.ActivityKind]string{crmsync.ActivityEmail: "Emails", crmsync.ActivityCall: "Calls", crmsync.ActivityMeeting: "Events"},
+		ownerField:     "Owner",
+		requiredField:  "Mailing_Zip",
+		readField: func(f map[string]any, name string) string {
+			if o, ok := f[name].(map[string]any); ok { // lookups such as Owner
+				return str(o["id"])
+			}
+			return str(f[name])
+		},
 	},
 }
 
@@ -89,7 +162,7 @@ func newEnv(t testing.TB, c crmCase, o envOpts) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
+	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	jobsDB, closeJobs, err := syncer.OpenDatabase(ctx, db)
@@ -113,7 +186,7 @@ func newEnv(t testing.TB, c crmCase, o envOpts) *env {
 		Interval:   interval,
 		RunBudget:  5 * time.Second,
 		Work:       true,
-		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:     testLogger(),
 		HTTP:       &http.Client{Timeout: 20 * time.Second},
 	})
 	if err != nil {
@@ -213,7 +286,12 @@ func (e *env) waitFor(what string, cond func() bool) {
 	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			e.t.Fatalf("timed out waiting for %s", what)
+			c := e.conn()
+			pc, _ := e.db.CountPendingItems(e.ctx, e.ws.ID, e.connID, crmsync.ObjectContact)
+			pa, _ := e.db.CountPendingItems(e.ctx, e.ws.ID, e.connID, crmsync.ObjectActivity)
+			latest, _ := e.db.LatestChangeSeq(e.ctx, e.ws.ID)
+			e.t.Fatalf("timed out waiting for %s: status %s, import %+v, cursor %d of %d, pending %d contacts %d activities, last error %q",
+				what, c.Status, c.Import, c.SyncCursor, latest, pc, pa, c.LastError)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -266,4 +344,48 @@ func str(v any) string {
 		return ""
 	}
 	return strings.TrimSpace(fmt.Sprint(v))
+}
+
+// supplyFixedValue makes every contact carry value in crmField: it turns
+// the mapping into crmField (if any) into a fixed value, or adds one.
+func (e *env) supplyFixedValue(crmField, value string) error {
+	ms, err := e.db.FindFieldMappings(e.ctx, e.ws.ID, e.connID)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if m.CRMField == crmField {
+			m.SourceField, m.FixedValue = "", value
+			return e.db.UpdateFieldMapping(e.ctx, e.ws.ID, m)
+		}
+	}
+	return e.db.CreateFieldMapping(e.ctx, e.ws.ID, &crmsync.FieldMapping{ConnectionID: e.connID, FixedValue: value, CRMField: crmField})
+}
+
+// testLogger discards logs unless CRMSYNC_TEST_LOG=1.
+func testLogger() *slog.Logger {
+	if os.Getenv("CRMSYNC_TEST_LOG") == "1" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// activities is how many CRM records of one activity kind exist.
+func (e *env) activities(kind crmsync.ActivityKind) int {
+	e.t.Helper()
+	obj := e.c.activityObject[kind]
+	if e.c.kindField == "" || e.c.kindValue[kind] == "" {
+		return e.total(obj)
+	}
+	return e.count(obj, e.c.kindField, e.c.kindValue[kind])
+}
+
+// field reads one field of the CRM contact holding a SalesHive source id.
+func (e *env) field(sourceID, name string) string {
+	e.t.Helper()
+	f := e.contactRecord(sourceID)
+	if e.c.readField != nil {
+		return e.c.readField(f, name)
+	}
+	return str(f[name])
 }

@@ -43,9 +43,23 @@ type SyncArgs struct {
 // Kind implements river.JobArgs.
 func (SyncArgs) Kind() string { return "crmsync_sync" }
 
-// InsertOpts implements river.JobArgsWithInsertOpts.
+// InsertOpts implements river.JobArgsWithInsertOpts. A sync job is not
+// unique in River: River keeps a running job in every unique state set, so
+// a request arriving as a run ends would be dropped. The connection's sync
+// lock in the store serialises runs instead, and passes such a request to
+// the running holder (see runLocked). Only the scheduler's inserts are
+// unique (scheduledSyncOpts), so cycles never pile up.
 func (SyncArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueSync, MaxAttempts: 25, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: queuedStates}}
+	return river.InsertOpts{Queue: QueueSync, MaxAttempts: 25}
+}
+
+// scheduledSyncOpts are the insert options of the scheduler's syncs: at
+// most one scheduled sync per connection is queued at a time.
+func scheduledSyncOpts(at time.Time) *river.InsertOpts {
+	opts := SyncArgs{}.InsertOpts()
+	opts.ScheduledAt = at
+	opts.UniqueOpts = river.UniqueOpts{ByArgs: true, ByState: queuedStates}
+	return &opts
 }
 
 // ImportArgs queues every existing contact of a connection's workspace
@@ -58,9 +72,12 @@ type ImportArgs struct {
 // Kind implements river.JobArgs.
 func (ImportArgs) Kind() string { return "crmsync_import" }
 
-// InsertOpts implements river.JobArgsWithInsertOpts.
+// InsertOpts implements river.JobArgsWithInsertOpts. Imports are not
+// unique jobs: StartImport refuses a second import while one runs, and a
+// unique insert would be dropped while the previous import's job is still
+// finishing.
 func (ImportArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: queuedStates}}
+	return river.InsertOpts{MaxAttempts: 10}
 }
 
 // ScheduleArgs is the periodic job that queues a sync of every connected

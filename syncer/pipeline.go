@@ -25,9 +25,64 @@ const transientRetries = 3
 
 func (e *Engine) workSync(ctx context.Context, job *river.Job[SyncArgs]) error {
 	start := time.Now()
-	err := e.RunSync(ctx, job.Args.WorkspaceID, job.Args.ConnectionID)
+	err := e.runLocked(ctx, job.Args.WorkspaceID, job.Args.ConnectionID, "job-"+itoa(job.ID))
 	e.metrics.jobDuration.WithLabelValues("sync").Observe(time.Since(start).Seconds())
 	return jobResult(ctx, err)
+}
+
+// runLocked runs syncs of a connection while holding its sync lock, so two
+// never overlap in any process. A job that finds the lock held leaves a
+// request with the holder and ends; the holder, before releasing, runs
+// again if a request arrived. Request and release touch one row atomically,
+// so no request falls between them.
+func (e *Engine) runLocked(ctx context.Context, workspaceID, connectionID int64, owner string) error {
+	// A run cannot outlive its job's timeout, so the lock need not either.
+	lease := func() time.Time { return e.cfg.Now().Add(e.cfg.JobTimeout + 30*time.Second) }
+	ok, err := e.store.AcquireSyncLock(ctx, workspaceID, connectionID, owner, lease())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		held, err := e.store.RequestSync(ctx, workspaceID, connectionID)
+		if err != nil || held {
+			return err // the holder runs again for us
+		}
+		// Released between the two calls: take it ourselves.
+		if ok, err = e.store.AcquireSyncLock(ctx, workspaceID, connectionID, owner, lease()); err != nil {
+			return err
+		} else if !ok {
+			return river.JobSnooze(time.Second)
+		}
+	}
+	release := func() (bool, error) {
+		// Release even when the job's context ended (shutdown).
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		return e.store.ReleaseSyncLock(rctx, workspaceID, connectionID, owner)
+	}
+	for {
+		e.runHook(connectionID, true)
+		err := e.RunSync(ctx, workspaceID, connectionID)
+		e.runHook(connectionID, false)
+		released, rerr := release()
+		if err != nil {
+			// The job is retried or snoozed; its next run serves any request.
+			return err
+		}
+		if rerr != nil || released {
+			return rerr
+		}
+		if _, err := e.store.AcquireSyncLock(ctx, workspaceID, connectionID, owner, lease()); err != nil {
+			return err
+		}
+	}
+}
+
+// runHook reports the start and end of a sync run to Config.OnRun.
+func (e *Engine) runHook(connectionID int64, start bool) {
+	if e.cfg.OnRun != nil {
+		e.cfg.OnRun(connectionID, start)
+	}
 }
 
 // jobResult turns a run's outcome into what River should do next.

@@ -33,6 +33,10 @@ func (c *call) dataPath(parts ...string) string {
 // versionPattern matches the vNN.N path segment.
 var versionPattern = regexp.MustCompile(`^v(\d{2,3})\.(\d)$`)
 
+// maxURILength is Salesforce's limit on the request URI (URI plus headers may not exceed
+// 16,384 bytes; the sandbox checks the URI alone).
+const maxURILength = 16384
+
 // minAPIVersion is the oldest REST API version Salesforce still serves.
 const minAPIVersion = 31.0
 
@@ -41,6 +45,14 @@ const minAPIVersion = 31.0
 // its Sforce-Limit-Info header (403 REQUEST_LIMIT_EXCEEDED once spent).
 func (c *CRM) api(h func(http.ResponseWriter, *http.Request, *call)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.URL.RequestURI()) > maxURILength {
+			// Salesforce's front end answers an over-long URI with this HTML (quoted in
+			// simple-salesforce issue #271).
+			w.Header().Set("Content-Type", "text/html;charset=iso-8859-1")
+			w.WriteHeader(http.StatusRequestURITooLong)
+			_, _ = w.Write([]byte("<h1>Bad Message 414</h1><pre>reason: URI Too Long</pre>"))
+			return
+		}
 		version := r.PathValue("version")
 		m := versionPattern.FindStringSubmatch(version)
 		if m == nil {
@@ -90,19 +102,53 @@ func hasScope(granted []string, want ...string) bool {
 	return false
 }
 
+// fieldGrant is the field-level security granted on one field.
+type fieldGrant struct{ read, edit bool }
+
+// fieldGrants collects the FieldPermissions records by lower-cased "Object.Field". All
+// seeded users share one profile, so a grant on any permission set applies to the API user.
+func (c *CRM) fieldGrants() map[string]fieldGrant {
+	recs, _ := c.env.Store.List(ObjectFieldPermissions, 0, 0)
+	out := make(map[string]fieldGrant, len(recs))
+	for _, r := range recs {
+		k := strings.ToLower(r.String("Field"))
+		g := out[k]
+		g.read = g.read || r.Fields["PermissionsRead"] == true || r.Fields["PermissionsEdit"] == true
+		g.edit = g.edit || r.Fields["PermissionsEdit"] == true
+		out[k] = g
+	}
+	return out
+}
+
 // object returns the metadata of the named sObject for this org: the standard fields plus
-// custom fields created through the Tooling API, with control-API required fields marked
-// not nillable. ok is false for an object the sandbox does not serve.
+// the custom fields created through the Tooling API that FieldPermissions make visible
+// (read-only without edit access), with control-API required fields marked not nillable. ok is false for an object the sandbox does not serve.
 func (c *CRM) object(name string) (*Object, bool) {
 	std, ok := standardObjects[strings.ToLower(name)]
 	if !ok {
 		return nil, false
 	}
 	o := std.clone()
+	var grants map[string]fieldGrant
 	for _, f := range c.env.Store.Fields(o.Name) {
-		if f.Custom && !f.Archived {
-			o.addField(customToField(f))
+		if !f.Custom || f.Archived {
+			continue
 		}
+		if grants == nil {
+			grants = c.fieldGrants()
+		}
+		g, ok := grants[strings.ToLower(o.Name+"."+f.Name)]
+		if !ok && (o.Name == ObjectTask || o.Name == ObjectEvent) {
+			g, ok = grants[strings.ToLower("Activity."+f.Name)]
+		}
+		if !ok || !g.read {
+			continue // without field-level security the API user cannot see the field
+		}
+		field := customToField(f)
+		if !g.edit {
+			field.Createable, field.Updateable = false, false
+		}
+		o.addField(field)
 	}
 	for _, name := range c.env.Store.RequiredFields(o.Name) {
 		if f := o.Field(name); f != nil {

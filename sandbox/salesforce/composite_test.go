@@ -186,6 +186,13 @@ func TestActivities(t *testing.T) {
 			t.Errorf("body %s", r.body)
 		}
 	})
+	t.Run("TaskPage", func(t *testing.T) {
+		page := s.doToken("", "GET", "/lightning/r/Task/"+taskID+"/view", nil)
+		wantStatus(t, page, http.StatusOK)
+		if !strings.Contains(string(page.body), "Call: renamed") || !strings.Contains(string(page.body), "Call Duration") {
+			t.Errorf("task page %s", page.body)
+		}
+	})
 	t.Run("LinkedToContact", func(t *testing.T) {
 		links := s.crm.Env().Store.LinkedFrom(ObjectContact, contact)
 		if len(links) != 3 { // call, meeting, email

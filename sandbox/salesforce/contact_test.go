@@ -88,6 +88,15 @@ func TestContactUpsert(t *testing.T) {
 			t.Errorf("MobilePhone = %v", rec.Fields["MobilePhone"])
 		}
 	})
+	t.Run("WrongMethod", func(t *testing.T) {
+		r := s.do("PUT", data("/sobjects/Contact/"+id), map[string]any{"LastName": "X"})
+		wantStatus(t, r, http.StatusMethodNotAllowed)
+		golden(t, "error_method_not_allowed", nil, r)
+		if r.header.Get("Allow") != "GET,PATCH" {
+			t.Errorf("Allow = %q", r.header.Get("Allow"))
+		}
+		wantStatus(t, s.do("GET", data("/nothing/here"), nil), http.StatusNotFound)
+	})
 	t.Run("GetUnknownID", func(t *testing.T) {
 		wantStatus(t, s.do("GET", data("/sobjects/Contact/"+NewID(PrefixContact, 999)), nil), http.StatusNotFound)
 	})
@@ -171,6 +180,32 @@ func TestCustomField(t *testing.T) {
 	golden(t, "tooling_customfield_create", req, r)
 	id := decode[ToolingSaveResult](t, r).ID
 
+	t.Run("InvisibleWithoutFieldLevelSecurity", func(t *testing.T) {
+		r := s.do("PATCH", data("/sobjects/Contact/"+extField+"/FLS-1"), map[string]any{"LastName": "Hidden"})
+		wantStatus(t, r, http.StatusNotFound)
+		golden(t, "contact_upsert_field_without_fls", nil, r)
+		desc := decode[DescribeResult](t, s.do("GET", data("/sobjects/Contact/describe"), nil))
+		for _, f := range desc.Fields {
+			if f.Name == extField {
+				t.Error("describe lists a field the user has no access to")
+			}
+		}
+		ps := s.permissionSet()
+		bad := s.do("POST", data("/sobjects/FieldPermissions"), map[string]any{"ParentId": ps, "SobjectType": "Contact", "Field": "Contact.Nope__c", "PermissionsRead": true})
+		wantStatus(t, bad, http.StatusBadRequest)
+		// Read-only access: visible, not writable.
+		ro := s.do("POST", data("/sobjects/FieldPermissions"), map[string]any{"ParentId": ps, "SobjectType": "Contact", "Field": "Contact." + extField, "PermissionsRead": true})
+		wantStatus(t, ro, http.StatusCreated)
+		w := s.do("POST", data("/sobjects/Contact"), map[string]any{"LastName": "RO", extField: "RO-1"})
+		if wantStatus(t, w, http.StatusBadRequest); decode[[]APIError](t, w)[0].ErrorCode != CodeInvalidFieldForInsert {
+			t.Errorf("write to a read-only field: %s", w.body)
+		}
+		dup := s.do("POST", data("/sobjects/FieldPermissions"), map[string]any{"ParentId": ps, "SobjectType": "Contact", "Field": "Contact." + extField, "PermissionsRead": true})
+		wantStatus(t, dup, http.StatusBadRequest)
+		upd := s.do("PATCH", data("/sobjects/FieldPermissions/"+decode[SaveResult](t, ro).ID), map[string]any{"PermissionsEdit": true})
+		wantStatus(t, upd, http.StatusNoContent)
+	})
+
 	dup := s.do("POST", data("/tooling/sobjects/CustomField"), req)
 	wantStatus(t, dup, http.StatusBadRequest)
 	golden(t, "tooling_customfield_duplicate", nil, dup)
@@ -212,6 +247,7 @@ func TestCustomField(t *testing.T) {
 	t.Run("NonUniqueExternalIDAnswers300", func(t *testing.T) {
 		s.do("POST", data("/tooling/sobjects/CustomField"), CustomFieldRequest{FullName: "Contact.Legacy_ID__c",
 			Metadata: CustomFieldMetadata{Label: "Legacy ID", Type: "Text", Length: 40, ExternalID: true}})
+		s.grantFLS("Contact", "Legacy_ID__c", true)
 		for range 2 {
 			wantStatus(t, s.do("POST", data("/sobjects/Contact"), map[string]any{"LastName": "Twin", "Legacy_ID__c": "L-1"}), http.StatusCreated)
 		}
@@ -225,6 +261,8 @@ func TestCustomField(t *testing.T) {
 		r := s.do("POST", data("/tooling/sobjects/CustomField"), CustomFieldRequest{FullName: "Activity.SalesHive_Activity_ID__c",
 			Metadata: CustomFieldMetadata{Label: "SalesHive Activity ID", Type: "Text", Length: 64, ExternalID: true, Unique: true}})
 		wantStatus(t, r, http.StatusCreated)
+		s.grantFLS("Task", "SalesHive_Activity_ID__c", true)
+		s.grantFLS("Event", "SalesHive_Activity_ID__c", true)
 		for _, obj := range []string{"Task", "Event"} {
 			d := decode[DescribeResult](t, s.do("GET", data("/sobjects/"+obj+"/describe"), nil))
 			if d.Fields[len(d.Fields)-1].Name != "SalesHive_Activity_ID__c" {

@@ -28,7 +28,11 @@
 //	GET      /lightning/r/{Object}/{id}/view                         HTML record page; GET /{id} redirects to it
 //
 // Objects: Contact (003), Task (00T), Event (00U) and the seeded User (005) records, with
-// 18-character ids. Custom fields are created on Contact or on Activity (Task and Event).
+// 18-character ids; SOQL also answers Organization (the org's name) and PermissionSet. Custom
+// fields are created on Contact or on Activity (Task and Event) and, as in a real org, stay
+// invisible to the API (describe, SOQL, writes) until a FieldPermissions record
+// (POST /sobjects/FieldPermissions) grants the seeded profile's permission set read (and
+// edit) access on them.
 //
 // What the sandbox enforces as Salesforce does: 401 INVALID_SESSION_ID for a missing,
 // expired or revoked token; the org's rolling 24-hour API request count (window

@@ -33,7 +33,6 @@ const (
 	CodeAllOrNoneRolledBack    = "ALL_OR_NONE_OPERATION_ROLLED_BACK"
 	CodeInvalidQueryLocator    = "INVALID_QUERY_LOCATOR"
 	CodeMethodNotAllowed       = "METHOD_NOT_ALLOWED"
-	CodeUnsupportedMediaType   = "UNSUPPORTED_MEDIA_TYPE"
 )
 
 // APIError is one entry of Salesforce's REST error array. On the REST resources it is

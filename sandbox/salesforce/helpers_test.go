@@ -195,4 +195,29 @@ func (s *sandbox) createExtField(name string, unique bool) {
 		Metadata: CustomFieldMetadata{Label: "SalesHive External ID", Type: "Text", Length: 255, ExternalID: true, Unique: unique},
 	})
 	wantStatus(s.t, r, http.StatusCreated)
+	s.grantFLS("Contact", name, true)
+}
+
+// permissionSet returns the id of the admin profile's permission set.
+func (s *sandbox) permissionSet() string {
+	s.t.Helper()
+	r := s.do("GET", data("/query?q=SELECT+Id+FROM+PermissionSet+WHERE+IsOwnedByProfile+=+true"), nil)
+	wantStatus(s.t, r, http.StatusOK)
+	res := decode[struct {
+		Records []struct {
+			ID string `json:"Id"`
+		} `json:"records"`
+	}](s.t, r)
+	if len(res.Records) != 1 {
+		s.t.Fatalf("permission sets: %s", r.body)
+	}
+	return res.Records[0].ID
+}
+
+// grantFLS grants read (and edit) on object.field to the admin profile.
+func (s *sandbox) grantFLS(object, field string, edit bool) {
+	s.t.Helper()
+	r := s.do("POST", data("/sobjects/FieldPermissions"), map[string]any{"ParentId": s.permissionSet(), "SobjectType": object,
+		"Field": object + "." + field, "PermissionsRead": true, "PermissionsEdit": edit})
+	wantStatus(s.t, r, http.StatusCreated)
 }

@@ -1,9 +1,6 @@
 package salesforce
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // Key prefixes of the objects the sandbox serves. Salesforce record ids start with the three
 // characters of their object's key prefix.
@@ -16,6 +13,9 @@ const (
 	PrefixOrg         = "00D"
 	PrefixCustomField = "00N"
 	PrefixAccount     = "001"
+	PrefixProfile     = "00e"
+	PrefixPermSet     = "0PS"
+	PrefixFieldPerms  = "01k"
 )
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -88,18 +88,3 @@ func checkIDPrefix(id string, prefixes ...string) (string, bool) {
 	}
 	return "", false
 }
-
-// idCounter mints sequential ids for one key prefix.
-type idCounter struct {
-	prefix string
-	next   uint64
-}
-
-// mint returns the next id; callers hold the org lock.
-func (c *idCounter) mint() string {
-	c.next++
-	return NewID(c.prefix, c.next)
-}
-
-// String implements fmt.Stringer for debugging.
-func (c *idCounter) String() string { return fmt.Sprintf("%s#%d", c.prefix, c.next) }

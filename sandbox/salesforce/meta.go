@@ -58,7 +58,7 @@ func (c *CRM) handleLimits(w http.ResponseWriter, r *http.Request, cl *call) {
 }
 
 // servedObjects are the sObjects the sandbox describes, in global-describe order.
-var servedObjects = []string{ObjectContact, ObjectEvent, ObjectTask, ObjectUser}
+var servedObjects = []string{ObjectContact, ObjectEvent, ObjectFieldPermissions, ObjectPermissionSet, ObjectTask, ObjectUser}
 
 // objectURLs are an sObject's "urls".
 func objectURLs(cl *call, o *Object) map[string]string {

@@ -17,6 +17,7 @@ const (
 	defaultQueryBatch = 2000
 	minQueryBatch     = 200
 	maxOpenCursors    = 64
+	maxSOQLLength     = 100_000
 )
 
 // cursor is an open query locator: the matching record ids, rendered batch by batch.
@@ -33,6 +34,10 @@ func (c *CRM) handleQuery(w http.ResponseWriter, r *http.Request, cl *call) {
 	src := r.URL.Query().Get("q")
 	if strings.TrimSpace(src) == "" {
 		writeRESTError(w, errBadRequest(CodeMalformedQuery, "A query string must be provided."))
+		return
+	}
+	if len(src) > maxSOQLLength {
+		writeRESTError(w, errBadRequest(CodeMalformedQuery, "SOQL statements can not be longer than 100000 characters"))
 		return
 	}
 	q, e := parseSOQL(src)

@@ -85,6 +85,8 @@ func TestQuery(t *testing.T) {
 			golden(t, tc.name, nil, r)
 		}
 		wantStatus(t, s.do("GET", data("/query"), nil), http.StatusBadRequest)
+		long := s.do("GET", soql("SELECT Id FROM Contact WHERE LastName IN ('"+strings.Repeat("x", 17000)+"')"), nil)
+		wantStatus(t, long, http.StatusRequestURITooLong)
 	})
 }
 

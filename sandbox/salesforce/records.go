@@ -48,6 +48,7 @@ type writeCtx struct {
 	required  map[string][]string // object → control-API required fields
 	allowSave bool                // Sforce-Duplicate-Rule-Header: allowSave=true
 	dupRule   *DuplicateRule
+	custom    map[string]bool // lower-cased "Object.Field" of every custom field (FieldPermissions)
 }
 
 // newWriteCtx reads, before any Store.Atomic (the store lock is not reentrant), what the
@@ -56,8 +57,16 @@ func (c *CRM) newWriteCtx(cl *call, header string) *writeCtx {
 	wc := &writeCtx{call: cl, now: c.env.Now(), required: map[string][]string{},
 		allowSave: strings.Contains(strings.ReplaceAll(strings.ToLower(header), " ", ""), "allowsave=true"),
 		dupRule:   c.duplicateRule()}
+	wc.custom = map[string]bool{}
 	for _, obj := range []string{ObjectContact, ObjectTask, ObjectEvent} {
 		wc.required[obj] = c.env.Store.RequiredFields(obj)
+		for _, f := range c.env.Store.Fields(obj) {
+			if f.Custom {
+				entity, _ := f.Extra["entity"].(string)
+				wc.custom[strings.ToLower(obj+"."+f.Name)] = true
+				wc.custom[strings.ToLower(entity+"."+f.Name)] = true
+			}
+		}
 	}
 	return wc
 }
@@ -90,6 +99,11 @@ func (c *CRM) save(tx *emu.Tx, wc *writeCtx, o *Object, vals Values, existing *e
 	if e := derive(o, merged, wc.now); e != nil {
 		return emu.Record{}, e
 	}
+	if o.Name == ObjectFieldPermissions {
+		if e := checkFieldPermission(merged, wc); e != nil {
+			return emu.Record{}, e
+		}
+	}
 	merged["LastModifiedById"] = wc.call.tok.UserID
 	if create && o.Name == ObjectContact && wc.dupRule != nil && !(wc.dupRule.AllowSave && wc.allowSave) {
 		if email, _ := merged["Email"].(string); email != "" {
@@ -118,6 +132,9 @@ func (c *CRM) save(tx *emu.Tx, wc *writeCtx, o *Object, vals Values, existing *e
 	}
 	var ue *emu.UniqueError
 	switch {
+	case errors.As(err, &ue) && ue.Field == fieldPermissionKey:
+		return emu.Record{}, fieldError(CodeDuplicateValue,
+			"duplicate value found: <unknown> duplicates value on record with id: "+ue.ExistingID)
 	case errors.As(err, &ue):
 		// Confirmed (third-party) text; fields is an empty array and the existing id is only
 		// in the message.
@@ -296,4 +313,30 @@ func duplicatesDetected(wc *writeCtx, matchID string) *APIError {
 			}},
 		},
 	}
+}
+
+// fieldPermissionKey is the hidden unique field that allows one FieldPermissions record
+// per permission set and field.
+const fieldPermissionKey = "_parent_field"
+
+// checkFieldPermission validates a FieldPermissions record: Field names a custom field as
+// "Object.Field__c" and SobjectType is its object ("Activity" fields may be granted as
+// Task.X__c, Event.X__c or Activity.X__c; which form Salesforce expects is UNCONFIRMED).
+// Standard fields need no grant in the sandbox. Messages UNCONFIRMED.
+func checkFieldPermission(m Values, wc *writeCtx) *APIError {
+	field, _ := m["Field"].(string)
+	typ, _ := m["SobjectType"].(string)
+	obj, _, ok := strings.Cut(field, ".")
+	if !ok || !wc.custom[strings.ToLower(field)] {
+		return fieldError(CodeFieldIntegrity, "Field Name: bad value for restricted picklist field: "+field, "Field")
+	}
+	if !strings.EqualFold(obj, typ) {
+		return fieldError(CodeFieldIntegrity, "Object Type: does not match the field's object: "+typ, "SobjectType")
+	}
+	if m["PermissionsEdit"] == true && m["PermissionsRead"] != true {
+		return fieldError(CodeFieldIntegrity, "Permission Edit depends on permission(s): Read", "PermissionsRead")
+	}
+	parent, _ := m["ParentId"].(string)
+	m[fieldPermissionKey] = parent + "|" + strings.ToLower(field)
+	return nil
 }

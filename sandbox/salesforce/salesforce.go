@@ -16,6 +16,10 @@ const (
 	ObjectTask    = "Task"
 	ObjectEvent   = "Event"
 	ObjectUser    = "User"
+	// ObjectPermissionSet and ObjectFieldPermissions hold field-level security: a custom
+	// field is visible to the API only once a FieldPermissions record grants it.
+	ObjectPermissionSet    = "PermissionSet"
+	ObjectFieldPermissions = "FieldPermissions"
 )
 
 // WindowDailyAPIRequests is the rate-limit window of the org's API request count: rolling
@@ -108,6 +112,16 @@ func objectPrefix(object string) string {
 // seed runs at creation and after every Reset: users, activity lookup indexes and the API
 // request window. Custom fields, records and the duplicate rule are gone after a reset.
 func (c *CRM) seed(e *emu.Env) {
+	// Every seeded user has the System Administrator profile, whose profile-owned permission
+	// set holds the field-level security grants.
+	profileID := NewID(PrefixProfile, 1)
+	_ = e.Store.Atomic(func(tx *emu.Tx) error {
+		_, err := tx.Create(ObjectPermissionSet, map[string]any{"Name": "X00e8d0000000001", "Label": "System Administrator",
+			"IsOwnedByProfile": true, "ProfileId": profileID})
+		return err
+	})
+	e.Store.AddIndex(ObjectFieldPermissions, "Field", true)
+	_ = e.Store.DefineField(ObjectFieldPermissions, emu.Field{Name: fieldPermissionKey, Label: "Parent and field", Type: TypeString, Unique: true, CaseInsensitive: true})
 	for _, u := range e.Config.Users {
 		fields := map[string]any{
 			"Username":  strings.ToLower(u.Email),
@@ -117,6 +131,7 @@ func (c *CRM) seed(e *emu.Env) {
 			"Email":     u.Email,
 			"IsActive":  u.Active,
 			"UserType":  "Standard",
+			"ProfileId": profileID,
 		}
 		_ = e.Store.Atomic(func(tx *emu.Tx) error {
 			_, err := tx.Insert(ObjectUser, u.ID, fields)
@@ -179,11 +194,31 @@ func (c *CRM) routes() {
 	m.Handle("GET /services/data/{version}/tooling/sobjects/CustomField/{id}", c.api(c.handleCustomFieldGet))
 	m.Handle("GET /services/data/{version}/tooling/query", c.api(c.handleToolingQuery))
 	m.Handle("GET /services/data/{version}/tooling/query/{$}", c.api(c.handleToolingQuery))
-	m.Handle("/services/data/{version}/{rest...}", c.api(func(w http.ResponseWriter, r *http.Request, _ *call) {
-		writeRESTError(w, errNotFound())
-	}))
+	m.Handle(catchAllPattern, c.api(c.handleUnknownResource))
 
 	// Lightning record pages and the classic short form.
 	m.HandleFunc("GET /lightning/r/{object}/{id}/view", c.handleRecordPage)
 	m.HandleFunc("GET /{id}", c.handleShortRecordURL)
+}
+
+// catchAllPattern answers every data path no other route serves.
+const catchAllPattern = "/services/data/{version}/{rest...}"
+
+// handleUnknownResource answers 405 with the allowed methods for a known resource called
+// with another method, and 404 NOT_FOUND for anything else.
+func (c *CRM) handleUnknownResource(w http.ResponseWriter, r *http.Request, _ *call) {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := c.mux.Handler(probe); pattern != "" && pattern != catchAllPattern {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) == 0 {
+		writeRESTError(w, errNotFound())
+		return
+	}
+	w.Header().Set("Allow", strings.Join(allowed, ","))
+	writeRESTError(w, errMethodNotAllowed(r.Method, allowed...))
 }

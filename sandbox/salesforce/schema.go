@@ -268,8 +268,28 @@ func defaultObjects() map[string]*Object {
 		readOnly(typed(TypeEmail, "Email", "Email", 128)),
 		readOnly(text("Title", "Title", 80)),
 		readOnly(checkbox("IsActive", "Active")),
+		readOnly(reference("ProfileId", "Profile ID", "Profile", "Profile")),
 		readOnly(picklist("UserType", "User Type", "Standard", "PowerPartner", "CsnOnly", "AutomatedProcess")),
 	)
 
-	return map[string]*Object{"contact": contact, "task": task, "event": event, "user": user}
+	permSet := newObject(ObjectPermissionSet, "Permission Set", "Permission Sets", PrefixPermSet, false,
+		readOnly(text("Name", "Name", 80)),
+		readOnly(text("Label", "Label", 80)),
+		readOnly(checkbox("IsOwnedByProfile", "Is Owned by Profile")),
+		readOnly(reference("ProfileId", "Profile ID", "Profile", "Profile")),
+	)
+	parent := reference("ParentId", "Parent ID", "Parent", "PermissionSet")
+	parent.Nillable, parent.Updateable = false, false
+	sobjectType := text("SobjectType", "Object Type", 40)
+	sobjectType.Nillable, sobjectType.Updateable = false, false
+	fieldName := text("Field", "Field Name", 255)
+	fieldName.Nillable, fieldName.Updateable = false, false
+	fieldPerms := newObject(ObjectFieldPermissions, "Field Permissions", "Field Permissions", PrefixFieldPerms, true,
+		parent, sobjectType, fieldName,
+		checkbox("PermissionsRead", "Read Access"),
+		checkbox("PermissionsEdit", "Edit Access"),
+	)
+
+	return map[string]*Object{"contact": contact, "task": task, "event": event, "user": user,
+		"permissionset": permSet, "fieldpermissions": fieldPerms}
 }

@@ -286,6 +286,12 @@ func keyPrefixOf(object string) string {
 		return PrefixUser
 	case "Account":
 		return PrefixAccount
+	case "Profile":
+		return PrefixProfile
+	case "PermissionSet":
+		return PrefixPermSet
+	case "FieldPermissions":
+		return PrefixFieldPerms
 	case "Task":
 		return PrefixTask
 	case "Event":

@@ -244,3 +244,49 @@ func TestAssociateEmail(t *testing.T) {
 	})
 	wantError(t, e.api(http.MethodPost, "/Contacts/5725767001999999999/actions/associate_email", tok, req), http.StatusBadRequest, "INVALID_DATA")
 }
+
+func TestAssociateEmail_Owner(t *testing.T) {
+	e := newEnv(t)
+	tok := e.token()
+	contact := e.newContact(tok, "Lovelace", "ada@example.com")
+	users, _ := e.crm.Env().Store.List(objectUsers, 0, 0)
+	mail := func(omid string, owner any) map[string]any {
+		m := map[string]any{
+			"from":    map[string]any{"user_name": "Rep", "email": "rep@saleshive.example"},
+			"to":      []any{map[string]any{"user_name": "Ada", "email": "ada@example.com"}},
+			"subject": "Hi", "content": "Hello", "date_time": "2025-06-10T15:00:00+00:00", "sent": true, "original_message_id": omid,
+		}
+		if owner != nil {
+			m["owner"] = owner
+		}
+		return map[string]any{"Emails": []any{m}}
+	}
+	path := "/Contacts/" + contact + "/actions/associate_email"
+	// An administrator logs another user's email.
+	if r := e.api(http.MethodPost, path, tok, mail("<o1>", map[string]any{"id": users[1].ID})); r.status != http.StatusCreated {
+		t.Fatalf("admin with owner: %d %s", r.status, r.body)
+	}
+	recs := e.crm.Env().Store.FindAll(ObjectEmails, "original_message_id", "<o1>")
+	if len(recs) != 1 || recs[0].Fields["owner"].(map[string]any)["id"] != users[1].ID {
+		t.Fatalf("stored = %+v", recs)
+	}
+	r := e.api(http.MethodPost, path, tok, mail("<o2>", map[string]any{"id": "5725767000000999999"}))
+	items, _ := r.json(t)["Emails"].([]any)
+	if r.status != http.StatusBadRequest || items[0].(map[string]any)["message"] != "Provide a Proper owner id" {
+		t.Fatalf("unknown owner: %d %s", r.status, r.body)
+	}
+	// A standard user may not.
+	std := e.crm.Env().OAuth.Mint(splitScopes(testScopes), users[1].ID, map[string]string{"dc": "us"}).AccessToken
+	r = e.api(http.MethodPost, path, std, mail("<o3>", map[string]any{"id": users[2].ID}))
+	if r.status != http.StatusForbidden || !strings.Contains(string(r.body), "NO_PERMISSION") {
+		t.Fatalf("standard user with owner: %d %s", r.status, r.body)
+	}
+	// Without owner it is the caller's email.
+	if r := e.api(http.MethodPost, path, std, mail("<o4>", nil)); r.status != http.StatusCreated {
+		t.Fatalf("standard user: %d %s", r.status, r.body)
+	}
+	recs = e.crm.Env().Store.FindAll(ObjectEmails, "original_message_id", "<o4>")
+	if len(recs) != 1 || recs[0].Fields["owner"].(map[string]any)["id"] != users[1].ID {
+		t.Fatalf("stored = %+v", recs)
+	}
+}

@@ -450,9 +450,22 @@ func (c *CRM) handleAssociateEmail(w http.ResponseWriter, r *http.Request, cl ca
 	}
 	admin := c.isAdmin(cl.user.ID)
 	results := make([]any, len(body.Emails))
+	// Validate (which reads users) outside the transaction: the store's
+	// lock is not reentrant.
+	prepared := make([]map[string]any, len(body.Emails))
+	for i, raw := range body.Emails {
+		fields, perr := c.prepareEmail(module, contact, raw, i, admin, cl)
+		if perr != nil {
+			results[i] = perr
+			continue
+		}
+		prepared[i] = fields
+	}
 	_ = c.env.Store.Atomic(func(tx *emu.Tx) error {
-		for i, raw := range body.Emails {
-			results[i] = c.associateOne(tx, module, contact, raw, i, admin, cl)
+		for i, fields := range prepared {
+			if fields != nil {
+				results[i] = associateOne(tx, module, contact.ID, fields, i)
+			}
 		}
 		return nil
 	})
@@ -470,35 +483,36 @@ func (c *CRM) isAdmin(userID string) bool {
 	return ok && rec.String("profile_name") == "Administrator"
 }
 
-func (c *CRM) associateOne(tx *emu.Tx, module string, contact emu.Record, raw json.RawMessage, i int, admin bool, cl call) any {
+// prepareEmail validates one Emails[] item and returns the record to store.
+func (c *CRM) prepareEmail(module string, contact emu.Record, raw json.RawMessage, i int, admin bool, cl call) (map[string]any, *Error) {
 	path := func(key string) string { return jsonPath("Emails", i, key) }
 	var in emailInput
 	if err := json.Unmarshal(raw, &in); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			key := strings.SplitN(te.Field, ".", 2)[0]
-			return errInvalidType(path(key), key, te.Value)
+			return nil, errInvalidType(path(key), key, te.Value)
 		}
-		return newError("INVALID_DATA", "invalid data", map[string]any{"json_path": "$.Emails[" + itoa(i) + "]", "expected_data_type": "jsonobject"})
+		return nil, newError("INVALID_DATA", "invalid data", map[string]any{"json_path": "$.Emails[" + itoa(i) + "]", "expected_data_type": "jsonobject"})
 	}
 	switch {
 	case in.From == nil:
-		return errMandatory(path("from"), "from")
+		return nil, errMandatory(path("from"), "from")
 	case len(in.To) == 0:
-		return errMandatory(path("to"), "to")
+		return nil, errMandatory(path("to"), "to")
 	case in.Subject == nil || *in.Subject == "":
-		return errMandatory(path("subject"), "subject")
+		return nil, errMandatory(path("subject"), "subject")
 	case in.Content == nil:
-		return errMandatory(path("content"), "content")
+		return nil, errMandatory(path("content"), "content")
 	case in.DateTime == nil:
-		return errMandatory(path("date_time"), "date_time")
+		return nil, errMandatory(path("date_time"), "date_time")
 	case in.Sent == nil:
-		return errMandatory(path("sent"), "sent")
+		return nil, errMandatory(path("sent"), "sent")
 	case in.OriginalMessageID == nil || *in.OriginalMessageID == "":
-		return errMandatory(path("original_message_id"), "original_message_id")
+		return nil, errMandatory(path("original_message_id"), "original_message_id")
 	}
 	if !emailPattern.MatchString(in.From.Email) {
-		return errInvalidType(path("from"), "from", "email")
+		return nil, errInvalidType(path("from"), "from", "email")
 	}
 	for _, list := range []struct {
 		key   string
@@ -506,33 +520,33 @@ func (c *CRM) associateOne(tx *emu.Tx, module string, contact emu.Record, raw js
 	}{{"to", in.To}, {"cc", in.CC}, {"bcc", in.BCC}} {
 		for _, a := range list.addrs {
 			if !emailPattern.MatchString(a.Email) {
-				return errInvalidType(path(list.key), list.key, "email")
+				return nil, errInvalidType(path(list.key), list.key, "email")
 			}
 		}
 	}
 	if len([]rune(*in.Subject)) > maxEmailSubject {
-		return errMaxLength(path("subject"), "subject", maxEmailSubject)
+		return nil, errMaxLength(path("subject"), "subject", maxEmailSubject)
 	}
 	when, err := parseDateTime(*in.DateTime)
 	if err != nil {
-		return errInvalidType(path("date_time"), "date_time", "datetime")
+		return nil, errInvalidType(path("date_time"), "date_time", "datetime")
 	}
 	format := in.MailFormat
 	if format == "" {
 		format = "html"
 	}
 	if format != "html" && format != "text" {
-		return errInvalidType(path("mail_format"), "mail_format", "picklist")
+		return nil, errInvalidType(path("mail_format"), "mail_format", "picklist")
 	}
 	owner := map[string]any{"name": cl.user.Name, "id": cl.user.ID}
 	if in.Owner != nil {
 		// Associating another user's mail is for administrators only.
 		if !admin {
-			return newError("NO_PERMISSION", "Only Admin Role/Profile Users will have permission", map[string]any{"permissions": []string{"Crm_Implied_Modify_Email"}})
+			return nil, newError("NO_PERMISSION", "Only Admin Role/Profile Users will have permission", map[string]any{"permissions": []string{"Crm_Implied_Modify_Email"}})
 		}
 		u, ok := c.activeUser(in.Owner.ID)
 		if !ok {
-			return newError("INVALID_DATA", "Provide a Proper owner id", map[string]any{"api_name": "owner", "json_path": path("owner")})
+			return nil, newError("INVALID_DATA", "Provide a Proper owner id", map[string]any{"api_name": "owner", "json_path": path("owner")})
 		}
 		owner = map[string]any{"name": u.Name, "id": u.ID}
 	}
@@ -547,14 +561,21 @@ func (c *CRM) associateOne(tx *emu.Tx, module string, contact emu.Record, raw js
 		"subject": *in.Subject, "content": *in.Content, "mail_format": format,
 		"date_time": formatTime(when), "sent": *in.Sent, "owner": owner,
 	}
+	return fields, nil
+}
+
+// associateOne stores one prepared email on the record, inside the batch
+// transaction. original_message_id repeats on the record are DUPLICATE_DATA.
+func associateOne(tx *emu.Tx, module, recordID string, fields map[string]any, i int) any {
+	messageID, _ := fields["message_id"].(string)
 	if _, err := tx.Insert(ObjectEmails, messageID, fields); err != nil {
 		var ue *emu.UniqueError
 		if errors.As(err, &ue) || errors.Is(err, emu.ErrRecordExists) {
-			return newError("DUPLICATE_DATA", "duplicate data", map[string]any{"api_name": "original_message_id", "json_path": path("original_message_id")})
+			return newError("DUPLICATE_DATA", "duplicate data", map[string]any{"api_name": "original_message_id", "json_path": jsonPath("Emails", i, "original_message_id")})
 		}
 		return newError("INTERNAL_ERROR", "Internal server error occurred.", nil)
 	}
-	_ = tx.Link(ObjectEmails, messageID, emu.Link{Object: module, ID: contact.ID, Type: "email"})
+	_ = tx.Link(ObjectEmails, messageID, emu.Link{Object: module, ID: recordID, Type: "email"})
 	return FieldResult{Code: "SUCCESS", Details: map[string]string{"message_id": messageID}, Message: "Your mail has been added successfully", Status: "success"}
 }
 

@@ -41,7 +41,7 @@ var customTypes = map[string]struct {
 // the fields the control API made mandatory; they are reported as
 // system_mandatory so a field picker sees them (an approximation: Zoho
 // reports layout-mandatory fields through the layouts API).
-func fieldJSON(module string, f fieldInfo, required map[string]bool) map[string]any {
+func fieldJSON(f fieldInfo, required map[string]bool) map[string]any {
 	readOnly := f.readOnly()
 	source := "default"
 	if f.Custom {
@@ -100,7 +100,6 @@ func fieldJSON(module string, f fieldInfo, required map[string]bool) map[string]
 		})
 	}
 	out["pick_list_values"] = values
-	_ = module
 	return out
 }
 
@@ -136,7 +135,7 @@ func (c *CRM) handleFieldsList(w http.ResponseWriter, r *http.Request, _ call) {
 	required := requiredSet(c.env.Store, module)
 	out := []any{}
 	for _, f := range fieldsOf(c.env.Store, module) {
-		out = append(out, fieldJSON(module, f, required))
+		out = append(out, fieldJSON(f, required))
 	}
 	emu.WriteJSON(w, http.StatusOK, map[string]any{"fields": out})
 }
@@ -151,7 +150,7 @@ func (c *CRM) handleFieldGet(w http.ResponseWriter, r *http.Request, _ call) {
 	key := r.PathValue("field")
 	for _, f := range fieldsOf(c.env.Store, module) {
 		if f.id() == key || strings.EqualFold(f.Name, key) {
-			emu.WriteJSON(w, http.StatusOK, map[string]any{"fields": []any{fieldJSON(module, f, requiredSet(c.env.Store, module))}})
+			emu.WriteJSON(w, http.StatusOK, map[string]any{"fields": []any{fieldJSON(f, requiredSet(c.env.Store, module))}})
 			return
 		}
 	}

@@ -151,7 +151,8 @@ func (c *CRM) Datacenter() Datacenter {
 
 // SetDatacenter moves the sandbox org to the datacenter with the given code
 // (us, eu, in, au, jp, ca, sa, cn). Tokens issued in the old datacenter stop
-// working, as they would for a different Zoho account.
+// working, as they would for a different Zoho account. The choice survives
+// Reset (it is configuration, not state).
 func (c *CRM) SetDatacenter(code string) error {
 	dc, ok := LookupDatacenter(code)
 	if !ok {

@@ -1,0 +1,80 @@
+package salesforce_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/saleshive/crmsync/crm"
+	"github.com/saleshive/crmsync/crm/salesforce"
+	"github.com/saleshive/crmsync/sandbox"
+	sbsalesforce "github.com/saleshive/crmsync/sandbox/salesforce"
+)
+
+// BenchmarkUpsertContacts pushes contacts into the Salesforce sandbox with its default
+// documented limit on (100,000 API requests per rolling 24 hours), through the connector's
+// own limiter, one call after another as the sync job does. Batch200 sends 10,000 contacts
+// in sObject Collections of 200; PerRecord sends 300 contacts one request each.
+// Run with -benchtime=1x.
+//
+// Reported: records/s achieved, the sustained ceiling (records per request × the 24-hour
+// allowance per second), the share of it, throttled requests and requests per op. The
+// 24-hour window lets a client burst far above the sustained rate, which the limiter's
+// burst (a tenth of the allowance) permits, so short runs exceed the ceiling.
+func BenchmarkUpsertContacts(b *testing.B) {
+	b.Run("Batch200", func(b *testing.B) { benchUpsert(b, 10_000, salesforce.MaxBatch) })
+	b.Run("PerRecord", func(b *testing.B) { benchUpsert(b, 300, 1) })
+}
+
+func benchUpsert(b *testing.B, n, batch int) {
+	e := mustConnect(b, sandbox.Config{})
+	ctx := testContext(b)
+	limits, err := e.ctl.RateLimits(ctx, crmName)
+	if err != nil {
+		b.Fatal(err)
+	}
+	win := limits.Windows[sbsalesforce.WindowDailyAPIRequests]
+	if limits.Disabled || win.Max == 0 {
+		b.Fatalf("the sandbox's rate limit is off (%+v); the benchmark needs the default", limits)
+	}
+	allowed := float64(win.Max) / win.Period().Seconds()
+	ins := make([]crm.ContactInput, n)
+	for i := range ins {
+		ins[i] = crm.ContactInput{ExternalID: fmt.Sprintf("shc-bench-%05d", i), Fields: map[string]string{
+			"Email": fmt.Sprintf("bench%05d@example.com", i), "FirstName": "Bench", "LastName": fmt.Sprint("Contact ", i),
+			"Title": "Analyst", "MailingCity": "London", "MailingCountry": "United Kingdom",
+		}}
+	}
+	before, err := e.ctl.Stats(ctx, crmName)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		for s := 0; s < n; s += batch {
+			res, err := e.conn.UpsertContacts(ctx, e.account, ins[s:min(s+batch, n)], "")
+			if err != nil {
+				b.Fatalf("upsert at %d: %v", s, err)
+			}
+			for _, r := range res {
+				if r.Err != nil {
+					b.Fatalf("record %s: %v", r.ExternalID, r.Err)
+				}
+			}
+		}
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	after, err := e.ctl.Stats(ctx, crmName)
+	if err != nil {
+		b.Fatal(err)
+	}
+	got := float64(n*b.N) / elapsed.Seconds()
+	ceiling := float64(batch) * allowed
+	b.ReportMetric(got, "records/s")
+	b.ReportMetric(ceiling, "ceiling_records/s")
+	b.ReportMetric(100*got/ceiling, "%_of_ceiling")
+	b.ReportMetric(float64(after.Throttled-before.Throttled), "throttled")
+	b.ReportMetric(float64(after.Requests-before.Requests)/float64(b.N), "requests/op")
+}

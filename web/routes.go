@@ -1,0 +1,73 @@
+package web
+
+// registerRoutes registers every route of the server. Patterns use the
+// standard library's method and wildcard syntax; each handler is one action.
+func (s *Server) registerRoutes() {
+	s.handle("GET /healthz", s.handleHealthz)
+	s.handle("GET /readyz", s.handleReadyz)
+
+	// JSON ingest API, described by openapi.json.
+	s.handle("GET /api/v1/openapi.json", s.handleOpenAPI)
+	s.handle("POST /api/v1/contacts", s.api(s.handleContactUpsert))
+	s.handle("POST /api/v1/contacts/batch", s.api(s.handleContactsBatchUpsert))
+	s.handle("GET /api/v1/contacts", s.api(s.handleContactsList))
+	s.handle("GET /api/v1/contacts/{id}", s.api(s.handleContactShow))
+	s.handle("POST /api/v1/activities", s.api(s.handleActivityUpsert))
+	s.handle("POST /api/v1/activities/batch", s.api(s.handleActivitiesBatchUpsert))
+	s.handle("GET /api/v1/activities", s.api(s.handleActivitiesList))
+	s.handle("GET /api/v1/activities/{id}", s.api(s.handleActivityShow))
+
+	// Pages: sign-in, the Integrations hub, CRM Connection Detail and Field
+	// Mapping (forms POST → redirect → GET), live updates, and the
+	// connection API for every page action (issue 6).
+	s.handle("GET /{$}", s.handleRoot)
+	s.handle("GET /static/", s.handleStatic)
+	s.handle("GET /signin", s.handleSignInShow)
+	s.handle("POST /signin", s.handleSignInCreate)
+	s.handle("POST /signout", s.page(s.handleSignOut))
+	s.handle("POST /workspace", s.page(s.handleWorkspaceSwitch))
+	s.handle("GET /integrations", s.page(s.handleIntegrations))
+	s.handle("GET /integrations/crm/{provider}", s.page(s.handleConnectionShow))
+	s.handle("GET /integrations/crm/{provider}/events", s.page(s.handleConnectionEvents))
+	s.handle("GET /oauth/callback", s.page(s.handleOAuthCallback))
+	s.handle("POST /integrations/crm/{provider}/connect", s.page(s.handleConnectCreate))
+	s.handle("POST /integrations/crm/{provider}/import", s.page(s.handleImportCreate))
+	s.handle("POST /integrations/crm/{provider}/skip", s.page(s.handleImportSkip))
+	s.handle("POST /integrations/crm/{provider}/resync", s.page(s.handleResyncCreate))
+	s.handle("POST /integrations/crm/{provider}/cancel-import", s.page(s.handleImportCancel))
+	s.handle("POST /integrations/crm/{provider}/toggles", s.page(s.handleTogglesUpdate))
+	s.handle("POST /integrations/crm/{provider}/owner", s.page(s.handleOwnerUpdate))
+	s.handle("POST /integrations/crm/{provider}/test-contact", s.page(s.handleTestContactCreate))
+	s.handle("POST /integrations/crm/{provider}/retry", s.page(s.handleRetryCreate))
+	s.handle("GET /integrations/crm/{provider}/disconnect", s.page(s.handleDisconnectConfirm))
+	s.handle("POST /integrations/crm/{provider}/disconnect", s.page(s.handleDisconnectCreate))
+	s.handle("POST /integrations/crm/{provider}/dismiss-guide", s.page(s.handleGuideDismiss))
+	s.handle("GET /integrations/field-mapping", s.page(s.handleFieldMappingShow))
+	s.handle("POST /integrations/field-mapping", s.page(s.handleFieldMappingCreate))
+	s.handle("POST /integrations/field-mapping/{id}", s.page(s.handleFieldMappingUpdate))
+	s.handle("POST /integrations/field-mapping/{id}/delete", s.page(s.handleFieldMappingDelete))
+
+	s.handle("GET /api/v1/connections", s.api(s.handleAPIConnectionsList))
+	s.handle("GET /api/v1/connections/{provider}", s.apiConnection(s.handleAPIConnectionShow))
+	s.handle("POST /api/v1/connections/{provider}/connect", s.apiConnection(s.handleAPIConnectCreate))
+	s.handle("POST /api/v1/oauth/callback", s.api(s.handleAPIOAuthComplete))
+	s.handle("POST /api/v1/connections/{provider}/import", s.connectionStep(s.handleAPIImportCreate))
+	s.handle("POST /api/v1/connections/{provider}/skip", s.connectionStep(s.handleAPIImportSkip))
+	s.handle("POST /api/v1/connections/{provider}/resync", s.connectionStep(s.handleAPIResyncCreate))
+	s.handle("POST /api/v1/connections/{provider}/cancel-import", s.connectionStep(s.handleAPIImportCancel))
+	s.handle("PUT /api/v1/connections/{provider}/toggles", s.apiConnection(s.handleAPITogglesUpdate))
+	s.handle("GET /api/v1/connections/{provider}/users", s.apiConnection(s.handleAPIUsersList))
+	s.handle("PUT /api/v1/connections/{provider}/owner", s.apiConnection(s.handleAPIOwnerUpdate))
+	s.handle("POST /api/v1/connections/{provider}/test-contact", s.apiConnection(s.handleAPITestContactCreate))
+	s.handle("POST /api/v1/connections/{provider}/retry", s.apiConnection(s.handleAPIRetryCreate))
+	s.handle("POST /api/v1/connections/{provider}/disconnect", s.connectionStep(s.handleAPIDisconnectCreate))
+	s.handle("POST /api/v1/connections/{provider}/dismiss-guide", s.apiConnection(s.handleAPIGuideDismiss))
+	s.handle("GET /api/v1/connections/{provider}/health", s.apiConnection(s.handleAPIHealthShow))
+	s.handle("GET /api/v1/connections/{provider}/events", s.apiConnection(s.handleAPIEventsList))
+	s.handle("GET /api/v1/connections/{provider}/fields", s.apiConnection(s.handleAPIFieldsList))
+	s.handle("GET /api/v1/connections/{provider}/field-mappings", s.apiConnection(s.handleAPIFieldMappingsList))
+	s.handle("POST /api/v1/connections/{provider}/field-mappings", s.apiConnection(s.handleAPIFieldMappingCreate))
+	s.handle("POST /api/v1/connections/{provider}/field-mappings/reviewed", s.apiConnection(s.handleAPIFieldMappingReviewed))
+	s.handle("PUT /api/v1/connections/{provider}/field-mappings/{id}", s.apiConnection(s.handleAPIFieldMappingUpdate))
+	s.handle("DELETE /api/v1/connections/{provider}/field-mappings/{id}", s.apiConnection(s.handleAPIFieldMappingDelete))
+}
