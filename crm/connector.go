@@ -134,12 +134,19 @@ type ContactInput struct {
 	ExternalID string            // the SalesHive external id value
 	CRMID      string            // the CRM id from the ledger, if known
 	Fields     map[string]string // CRM field name → value; "" clears nothing and is left out
+	// Retry says an earlier push of this record was attempted and its
+	// answer never arrived, so it may exist in the CRM without its CRM id
+	// being known: a connector without a native upsert must look for it
+	// before creating. The ledger knows this across processes; a connector
+	// must not rely on its own memory alone.
+	Retry bool
 }
 
 // ActivityInput is one activity to push.
 type ActivityInput struct {
 	ExternalID   string
 	CRMID        string // the CRM id from the ledger, if already pushed
+	Retry        bool   // as ContactInput.Retry
 	ContactCRMID string // the contact's CRM id; required
 	Kind         crmsync.ActivityKind
 	Subject      string

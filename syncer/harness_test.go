@@ -134,22 +134,22 @@ type env struct {
 	sb     *sandbox.Client
 	ws     *crmsync.Workspace
 	connID int64
+
+	dbURL      string // for child worker processes
+	sandboxURL string
 }
 
 type envOpts struct {
 	postgres bool
 	interval time.Duration
+	noWork   bool // jobs run in child worker processes, not in the test
 }
 
 func newEnv(t testing.TB, c crmCase, o envOpts) *env {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	t.Cleanup(cancel)
-	key := make([]byte, 32)
-	for i := range key {
-		key[i] = byte(i + 7)
-	}
-	kr, err := secret.NewKeyring(key)
+	kr, err := secret.NewKeyring(testKey())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,10 +182,10 @@ func newEnv(t testing.TB, c crmCase, o envOpts) *env {
 		Store:      db,
 		Database:   jobsDB,
 		Sealer:     kr,
-		Connectors: []crm.Connector{c.connector(srv.URL)},
+		Connectors: allConnectors(srv.URL),
 		Interval:   interval,
 		RunBudget:  5 * time.Second,
-		Work:       true,
+		Work:       !o.noWork,
 		Logger:     testLogger(),
 		HTTP:       &http.Client{Timeout: 20 * time.Second},
 	})
@@ -204,7 +204,17 @@ func newEnv(t testing.TB, c crmCase, o envOpts) *env {
 	if err := db.CreateWorkspace(ctx, ws); err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, ctx: ctx, c: c, db: db, eng: eng, sb: sb, ws: ws}
+	return &env{t: t, ctx: ctx, c: c, db: db, eng: eng, sb: sb, ws: ws, dbURL: url, sandboxURL: srv.URL}
+}
+
+// testKey is the secret key of every test database, so child worker
+// processes can open the tokens the test stored.
+func testKey() []byte {
+	key := make([]byte, 32)
+	for i := range key {
+		key[i] = byte(i + 7)
+	}
+	return key
 }
 
 // connect signs in through the sandbox's consent page, as a user would.
@@ -274,10 +284,15 @@ func (e *env) syncNow() {
 		e.t.Fatal(err)
 	}
 	e.waitFor("no pending items", func() bool {
+		// Cursor first: the sync queues items before it advances the
+		// cursor, so once the cursor is current, no pending means pushed.
+		latest, _ := e.db.LatestChangeSeq(e.ctx, e.ws.ID)
+		if e.conn().SyncCursor < latest {
+			return false
+		}
 		n1, _ := e.db.CountPendingItems(e.ctx, e.ws.ID, e.connID, crmsync.ObjectContact)
 		n2, _ := e.db.CountPendingItems(e.ctx, e.ws.ID, e.connID, crmsync.ObjectActivity)
-		latest, _ := e.db.LatestChangeSeq(e.ctx, e.ws.ID)
-		return n1 == 0 && n2 == 0 && e.conn().SyncCursor >= latest
+		return n1 == 0 && n2 == 0
 	})
 }
 
@@ -388,4 +403,13 @@ func (e *env) field(sourceID, name string) string {
 		return e.c.readField(f, name)
 	}
 	return str(f[name])
+}
+
+// allConnectors returns a connector for every CRM, pointed at the sandbox.
+func allConnectors(sandboxURL string) []crm.Connector {
+	out := make([]crm.Connector, len(crmCases))
+	for i, c := range crmCases {
+		out[i] = c.connector(sandboxURL)
+	}
+	return out
 }

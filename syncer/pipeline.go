@@ -37,7 +37,7 @@ func (e *Engine) workSync(ctx context.Context, job *river.Job[SyncArgs]) error {
 // so no request falls between them.
 func (e *Engine) runLocked(ctx context.Context, workspaceID, connectionID int64, owner string) error {
 	// A run cannot outlive its job's timeout, so the lock need not either.
-	lease := func() time.Time { return e.cfg.Now().Add(e.cfg.JobTimeout + 30*time.Second) }
+	lease := func() time.Time { return e.cfg.Now().Add(e.cfg.JobTimeout + 10*time.Second) }
 	ok, err := e.store.AcquireSyncLock(ctx, workspaceID, connectionID, owner, lease())
 	if err != nil {
 		return err
@@ -247,6 +247,11 @@ func (e *Engine) runFailed(ctx context.Context, conn *crmsync.Connection, err er
 	case ce.Problem == crmsync.ProblemRateLimited:
 		e.metrics.rateLimitWaits.WithLabelValues(string(conn.Provider)).Inc()
 		return err
+	case ce.Temporary():
+		// A passing failure: River retries with backoff; the page keeps
+		// showing Connected rather than flashing an error.
+		e.log.Info("sync run paused by a passing CRM failure", "workspace_id", conn.WorkspaceID, "connection_id", conn.ID, "provider", conn.Provider, "problem", ce.Problem)
+		return err
 	}
 	msg := ce.Problem.Info().Meaning
 	if ce.CRMMessage != "" {
@@ -324,7 +329,9 @@ func (e *Engine) pushContacts(ctx context.Context, conn *crmsync.Connection, con
 			continue
 		}
 		ready = append(ready, it)
-		inputs = append(inputs, contactInput(c, mappings, it.CRMID))
+		in := contactInput(c, mappings, it.CRMID)
+		in.Retry = retried(it)
+		inputs = append(inputs, in)
 	}
 	if err := e.skipAll(ctx, conn, missing, "the contact no longer exists in SalesHive"); err != nil {
 		return err
@@ -404,7 +411,9 @@ func (e *Engine) pushActivities(ctx context.Context, conn *crmsync.Connection, c
 		switch {
 		case ci != nil && ci.State == crmsync.SyncSynced && ci.CRMID != "":
 			ready = append(ready, it)
-			inputs = append(inputs, activityInput(a, ci.CRMID, it.CRMID))
+			in := activityInput(a, ci.CRMID, it.CRMID)
+			in.Retry = retried(it)
+			inputs = append(inputs, in)
 		case conn.Toggles.Contacts && (ci == nil || ci.State == crmsync.SyncSkipped):
 			// Push the contact first; the activity waits for the next step.
 			needContacts = append(needContacts, crmsync.SyncObject{Type: crmsync.ObjectContact, ID: a.ContactID})
@@ -502,8 +511,15 @@ func failAllActivities(inputs []crm.ActivityInput, err error) []crm.Result {
 	return out
 }
 
+// maxTemporaryAttempts is how many passing failures (the CRM unavailable,
+// a record locked) an item rides out as pending before it is shown failed.
+const maxTemporaryAttempts = 8
+
 // record stores the outcome of one push call: each item's new state and one
-// event per item, in one transaction.
+// event per item, in one transaction. A record that met a passing failure
+// stays pending for the next run, without an event, until it has done so
+// maxTemporaryAttempts times. If every record of the call did, record
+// returns that failure so the run stops and River retries it with backoff.
 func (e *Engine) record(ctx context.Context, conn *crmsync.Connection, items []*crmsync.SyncItem, results []crm.Result, took time.Duration) error {
 	if len(results) != len(items) {
 		return fmt.Errorf("syncer: connector returned %d results for %d records (connection %d)", len(results), len(items), conn.ID)
@@ -511,9 +527,17 @@ func (e *Engine) record(ctx context.Context, conn *crmsync.Connection, items []*
 	now := e.cfg.Now().UTC()
 	per := int(took.Milliseconds()) / max(1, len(items))
 	rs := make([]crmsync.ItemResult, len(items))
-	evs := make([]*crmsync.SyncEvent, len(items))
+	evs := make([]*crmsync.SyncEvent, 0, len(items))
+	var passing *crm.Error
+	temporary := 0
 	for i, it := range items {
 		r := results[i]
+		if r.Err != nil && r.Err.Temporary() && it.Attempts+1 < maxTemporaryAttempts {
+			rs[i] = crmsync.ItemResult{ItemID: it.ID, State: crmsync.SyncPending, CRMID: it.CRMID, Problem: r.Err.Problem, CRMMessage: r.Err.CRMMessage}
+			passing = r.Err
+			temporary++
+			continue
+		}
 		ev := &crmsync.SyncEvent{ConnectionID: conn.ID, At: now, ObjectType: it.ObjectType, Type: eventType(it.ObjectType, it.Kind), ObjectID: it.ObjectID, DurationMS: per}
 		if r.Err != nil {
 			rs[i] = crmsync.ItemResult{ItemID: it.ID, State: crmsync.SyncFailed, CRMID: it.CRMID, Problem: r.Err.Problem, CRMMessage: r.Err.CRMMessage}
@@ -524,10 +548,13 @@ func (e *Engine) record(ctx context.Context, conn *crmsync.Connection, items []*
 			ev.Outcome, ev.CRMID = crmsync.OutcomeSuccess, r.CRMID
 			e.metrics.pushes.WithLabelValues(string(conn.Provider), string(crmsync.OutcomeSuccess)).Inc()
 		}
-		evs[i] = ev
+		evs = append(evs, ev)
 	}
 	if err := e.store.RecordResults(ctx, conn.WorkspaceID, conn.ID, rs, evs); err != nil {
 		return fmt.Errorf("syncer: record results (connection %d): %w", conn.ID, err)
+	}
+	if temporary == len(items) {
+		return passing
 	}
 	return nil
 }
@@ -554,4 +581,10 @@ func (e *Engine) skipAll(ctx context.Context, conn *crmsync.Connection, items []
 		e.metrics.pushes.WithLabelValues(string(conn.Provider), string(crmsync.OutcomeSkipped)).Inc()
 	}
 	return e.store.RecordResults(ctx, conn.WorkspaceID, conn.ID, rs, evs)
+}
+
+// retried reports whether an item without a CRM id was pushed before: its
+// create may have landed in the CRM with the answer lost.
+func retried(it *crmsync.SyncItem) bool {
+	return it.CRMID == "" && it.Attempts > 0
 }

@@ -129,12 +129,12 @@ func (c *Connector) LogActivities(ctx context.Context, a *crm.Account, activitie
 		owner = n
 	}
 	results := make([]crm.Result, len(activities))
+	var out outage
 	for i, in := range activities {
 		res, err := c.logOne(ctx, a, in, owner)
-		if err != nil {
-			if accountLevel(err) && !isInputError(err) {
-				return nil, fmt.Errorf("pipedrive: log %s %s (connection %d): %w", in.Kind, in.ExternalID, a.ConnectionID, err)
-			}
+		if !isInputError(err) && out.ends(err) {
+			return nil, fmt.Errorf("pipedrive: log %s %s (connection %d): %w", in.Kind, in.ExternalID, a.ConnectionID, err)
+		} else if err != nil {
 			res.Err = crm.AsError(err)
 		}
 		results[i] = res
@@ -231,7 +231,7 @@ func (c *Connector) logOne(ctx context.Context, a *crm.Account, in crm.ActivityI
 	var out struct {
 		ID int64 `json:"id"`
 	}
-	if in.CRMID == "" && c.isUncertain(a, in.ExternalID) {
+	if in.CRMID == "" && (in.Retry || c.isUncertain(a, in.ExternalID)) {
 		id, err := c.findSent(ctx, a, body)
 		if err != nil {
 			return res, err

@@ -157,14 +157,26 @@ func (c *Connector) resolve(ctx context.Context, a *crm.Account, field string, c
 	ix := c.index(a)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	rebuilt := false
 	if !ix.fresh(field, c.indexTTL) && (len(unknown) > searchThreshold || ix.dirty) {
 		if err := c.rebuild(ctx, a, ix, field); err != nil {
 			return err
 		}
+		rebuilt = true
 	}
 	if ix.fresh(field, c.indexTTL) {
 		for _, i := range unknown {
 			ids[i] = ix.ids[contacts[i].ExternalID]
+			// A retried record missing from a map built before its lost
+			// create (perhaps by another process) may exist after all:
+			// read the listing again, which, unlike search, is current.
+			if ids[i] == "" && contacts[i].Retry && !rebuilt {
+				if err := c.rebuild(ctx, a, ix, field); err != nil {
+					return err
+				}
+				rebuilt = true
+				ids[i] = ix.ids[contacts[i].ExternalID]
+			}
 		}
 		return nil
 	}
@@ -267,17 +279,43 @@ func (c *Connector) UpsertContacts(ctx context.Context, a *crm.Account, contacts
 		return nil, fmt.Errorf("pipedrive: upsert contacts (connection %d): find persons: %w", a.ConnectionID, err)
 	}
 	results := make([]crm.Result, len(contacts))
+	var out outage
 	for i, in := range contacts {
 		res, err := c.upsertOne(ctx, a, field, in, ids[i], owner)
-		if err != nil {
-			if accountLevel(err) {
-				return nil, fmt.Errorf("pipedrive: upsert contact %s (connection %d): %w", in.ExternalID, a.ConnectionID, err)
-			}
+		if out.ends(err) {
+			return nil, fmt.Errorf("pipedrive: upsert contact %s (connection %d): %w", in.ExternalID, a.ConnectionID, err)
+		} else if err != nil {
 			res.Err = crm.AsError(err)
 		}
 		results[i] = res
 	}
 	return results, nil
+}
+
+// outageRun is how many records in a row the CRM may leave unanswered
+// before a call counts the account as down rather than the records as
+// unlucky.
+const outageRun = 3
+
+// outage decides, record by record, whether an error ends the whole call.
+// Pipedrive writes one record per request, so a passing failure of one
+// request fails that record alone (the sync retries it) and the others of
+// the call still land; an account-level refusal, or several unanswered
+// requests in a row, ends the call.
+type outage struct{ inARow int }
+
+// ends reports whether err (nil for a success) ends the call.
+func (o *outage) ends(err error) bool {
+	if err == nil {
+		o.inARow = 0
+		return false
+	}
+	if crm.ProblemOf(err) == crmsync.ProblemCRMUnavailable && !crm.IsContextError(err) {
+		o.inARow++
+		return o.inARow >= outageRun
+	}
+	o.inARow = 0
+	return accountLevel(err)
 }
 
 // upsertOne writes one contact: PATCH when id is known (falling back to a
@@ -325,7 +363,7 @@ func accountLevel(err error) bool {
 	}
 	switch ce.Problem {
 	case crmsync.ProblemAuthRevoked, crmsync.ProblemPermissionDenied, crmsync.ProblemRateLimited, crmsync.ProblemCRMUnavailable:
-		return true
+		return true // outage.ends lets a lone unanswered request through
 	}
 	return false
 }
