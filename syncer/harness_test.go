@@ -143,6 +143,9 @@ type envOpts struct {
 	postgres bool
 	interval time.Duration
 	noWork   bool // jobs run in child worker processes, not in the test
+	// unlimited turns crmsync's own rate limiters off (benchmarks that
+	// measure crmsync, not the CRMs' documented allowances).
+	unlimited bool
 }
 
 func newEnv(t testing.TB, c crmCase, o envOpts) *env {
@@ -183,6 +186,7 @@ func newEnv(t testing.TB, c crmCase, o envOpts) *env {
 		Database:   jobsDB,
 		Sealer:     kr,
 		Connectors: allConnectors(srv.URL),
+		RateLimits: rateLimits(o.unlimited),
 		Interval:   interval,
 		RunBudget:  5 * time.Second,
 		Work:       !o.noWork,
@@ -412,4 +416,17 @@ func allConnectors(sandboxURL string) []crm.Connector {
 		out[i] = c.connector(sandboxURL)
 	}
 	return out
+}
+
+// rateLimits overrides every connector's allowance with "unlimited" when
+// asked to.
+func rateLimits(unlimited bool) map[crmsync.Provider]crm.RateLimit {
+	if !unlimited {
+		return nil
+	}
+	m := map[crmsync.Provider]crm.RateLimit{}
+	for _, c := range crmCases {
+		m[c.provider] = crm.RateLimit{}
+	}
+	return m
 }

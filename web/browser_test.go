@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,11 +15,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/saleshive/crmsync"
-	"github.com/saleshive/crmsync/crm"
-	"github.com/saleshive/crmsync/crm/hubspot"
-	"github.com/saleshive/crmsync/crm/zoho"
+	"github.com/saleshive/crmsync/demo"
 	"github.com/saleshive/crmsync/sandbox"
-	"github.com/saleshive/crmsync/secret"
 	"github.com/saleshive/crmsync/store"
 	"github.com/saleshive/crmsync/syncer"
 	"github.com/saleshive/crmsync/web"
@@ -30,15 +25,16 @@ import (
 // *syncer.Engine is the engine the pages are served with.
 var _ web.Engine = (*syncer.Engine)(nil)
 
-// demoStack is the same stack as the demo, in process: a real SQLite
-// store, the sandbox over HTTP, the sync engine with the HubSpot and Zoho
-// connectors, and the web server, with one workspace and its client user.
+// demoStack is the demo (package demo) in process: a real SQLite store,
+// the sandboxes over HTTP, the sync engine with every connector, and the
+// web server, with the demo workspace and its client login. The demo's own
+// contacts and generator are off so the test controls what exists.
 type demoStack struct {
 	ctx  context.Context
 	db   *store.DB
 	eng  *syncer.Engine
 	sb   *sandbox.Client
-	web  *httptest.Server
+	url  string
 	ws   *crmsync.Workspace
 	user *crmsync.User
 }
@@ -47,80 +43,28 @@ func startDemoStack(t *testing.T) *demoStack {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
-	key, err := secret.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	kr, err := secret.NewKeyring(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "crmsync.db"), store.Options{Keyring: kr, PasswordIterations: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	jobsDB, closeJobs, err := syncer.OpenDatabase(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(closeJobs)
-	if err := syncer.Migrate(ctx, jobsDB); err != nil {
-		t.Fatal(err)
-	}
-	sbSrv, sb := sandbox.MustStart(t, sandbox.Config{RateLimitsDisabled: true})
-
-	// The web server's address must be known before the connectors are
-	// built: it is their OAuth redirect URL.
-	webSrv := httptest.NewUnstartedServer(nil)
-	base := "http://" + webSrv.Listener.Addr().String()
-	redirect := base + "/oauth/callback"
-	connectors := []crm.Connector{
-		hubspot.New(hubspot.Config{
-			App:        crm.OAuthApp{ClientID: "crmsync-hubspot", ClientSecret: "crmsync-hubspot-secret", RedirectURL: redirect},
-			APIBaseURL: sbSrv.URL + "/hubspot", AppBaseURL: sbSrv.URL + "/hubspot",
-		}),
-		zoho.New(zoho.Config{
-			App:         crm.OAuthApp{ClientID: "crmsync-zoho", ClientSecret: "crmsync-zoho-secret", RedirectURL: redirect},
-			Datacenters: zoho.SandboxDatacenters(sbSrv.URL + "/zoho"),
-		}),
-	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	eng, err := syncer.New(syncer.Config{
-		Store: db, Database: jobsDB, Sealer: kr, Connectors: connectors,
-		Interval: time.Hour, RunBudget: 5 * time.Second, Work: true, Logger: logger,
-		HTTP: &http.Client{Timeout: 20 * time.Second},
+	st, err := demo.Start(ctx, demo.Config{
+		DataDir:                   t.TempDir(),
+		Addr:                      "127.0.0.1:0",
+		SandboxAddr:               "127.0.0.1:0",
+		SyncInterval:              time.Hour, // the test drives syncs itself
+		Contacts:                  -1,
+		GeneratorPeriod:           -1,
+		Password:                  testPassword,
+		SandboxRateLimitsDisabled: true,
+		LivePollInterval:          time.Second,
+		PasswordIterations:        1000,
+		Logger:                    slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer scancel()
-		_ = eng.Stop(sctx)
+		_ = st.Close(sctx)
 	})
-	webSrv.Config.Handler = web.NewServer(web.Config{
-		Workspaces: db, Contacts: db, Activities: db, Sessions: db, Connections: db, FieldMappings: db, Sync: db,
-		Engine: eng, LivePollInterval: time.Second, Logger: logger,
-	})
-	webSrv.Start()
-	t.Cleanup(webSrv.Close)
-
-	ws := &crmsync.Workspace{Name: "Acme Co", StrategistName: "Sam Strategist", StrategistEmail: "sam@saleshive.example"}
-	if err := db.CreateWorkspace(ctx, ws); err != nil {
-		t.Fatal(err)
-	}
-	user := &crmsync.User{WorkspaceID: ws.ID, Email: "pat@acme.example", Name: "Pat Client", Role: crmsync.RoleClient}
-	if err := db.CreateUser(ctx, user, testPassword); err != nil {
-		t.Fatal(err)
-	}
-	return &demoStack{ctx: ctx, db: db, eng: eng, sb: sb, web: webSrv, ws: ws, user: user}
+	return &demoStack{ctx: ctx, db: st.DB, eng: st.Engine, sb: st.Sandbox, url: st.URL, ws: st.Workspace, user: st.Client}
 }
 
 func (s *demoStack) addContacts(t *testing.T, prefix string, n int) {
@@ -319,7 +263,7 @@ func TestBrowser_HubSpot(t *testing.T) {
 	s := startDemoStack(t)
 	s.addContacts(t, "seed", 1500)
 	b := newBrowserTab(t)
-	base := s.web.URL
+	base := s.url
 
 	b.signIn(base, s.user.Email)
 	b.screenshot("integrations-hub")
@@ -443,7 +387,10 @@ func TestBrowser_HubSpot(t *testing.T) {
 	if got := b.text("#guide-h"); got != "Setup complete" {
 		t.Errorf("guide heading %q, want Setup complete", got)
 	}
-	b.do("dismiss guide", chromedp.Click(chromedp.ID("dismiss-guide")), chromedp.WaitVisible(chromedp.ID("flash")),
+	// Wait for the page after the POST (the one before it had a flash too):
+	// it no longer has the guide's X.
+	b.do("dismiss guide", chromedp.Click(chromedp.ID("dismiss-guide")),
+		chromedp.WaitNotPresent(chromedp.ID("dismiss-guide")), chromedp.WaitVisible(chromedp.ID("flash")),
 		chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("status")))
 	if b.exists("#dismiss-guide") || b.exists("#open-field-mapping") {
 		t.Error("the guide came back after a reload")
@@ -489,7 +436,7 @@ func (b *browserTab) addFixedValue(value, crmField string) {
 func TestBrowser_ZohoDatacenter(t *testing.T) {
 	s := startDemoStack(t)
 	b := newBrowserTab(t)
-	base := s.web.URL
+	base := s.url
 	b.signIn(base, s.user.Email)
 	b.do("open Zoho", chromedp.Navigate(base+"/integrations/crm/zoho"), chromedp.WaitVisible(chromedp.ID("datacenter")))
 	options := eval[[]string](b, `Array.from(document.querySelectorAll("#datacenter option")).map(o => o.text)`)

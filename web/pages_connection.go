@@ -129,6 +129,9 @@ type problemCard struct {
 // Server-Sent Events.
 type connectionPage struct {
 	layout
+	// LiveBaseline tells the event stream which live sections the page
+	// already shows (see liveBaseline).
+	LiveBaseline string
 	Provider     crmsync.Provider
 	Conn         *crmsync.Connection
 	CanPush      bool
@@ -247,6 +250,9 @@ func (s *Server) showConnection(w http.ResponseWriter, r *http.Request, v *viewe
 		if r.PostForm.Has("owner_id") {
 			p.OwnerID = r.PostFormValue("owner_id")
 		}
+	}
+	if p.LiveBaseline, err = s.liveBaseline(r.Context(), v, conn); err != nil {
+		return err
 	}
 	s.render(w, r, status, "connection", p)
 	return nil

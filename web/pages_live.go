@@ -1,9 +1,13 @@
 package web
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/saleshive/crmsync"
@@ -57,7 +61,10 @@ func (s *Server) handleConnectionEvents(w http.ResponseWriter, r *http.Request, 
 	heartbeat := time.NewTicker(liveHeartbeat)
 	defer heartbeat.Stop()
 	var throttle <-chan time.Time
-	last := map[string]string{}
+	// What the page already shows, so the first event carries only what
+	// changed since it was rendered and never redraws (and resets) a
+	// section the user is filling in.
+	last := parseBaseline(r.URL.Query().Get("baseline"))
 	var lastSent time.Time
 
 	send := func() error {
@@ -66,19 +73,14 @@ func (s *Server) handleConnectionEvents(w http.ResponseWriter, r *http.Request, 
 		if err != nil {
 			return err
 		}
-		p, err := s.loadConnectionPage(ctx, v, c, false)
+		snap, err := s.liveSnapshot(ctx, v, c)
 		if err != nil {
 			return err
 		}
-		p.layout = layout{Viewer: v, CSRF: v.Session.CSRFToken}
 		msg := liveMessage{Sections: map[string]string{}}
-		for _, sec := range liveSections {
-			html, err := s.fragment("connection", "sec-"+sec, p)
-			if err != nil {
-				return err
-			}
-			if last[sec] != html {
-				msg.Sections[sec], last[sec] = html, html
+		for sec, html := range snap {
+			if h := hashSection(html); last[sec] != h {
+				msg.Sections[sec], last[sec] = html, h
 			}
 		}
 		if len(msg.Sections) == 0 {
@@ -144,4 +146,55 @@ func (s *Server) liveEnd(r *http.Request, err error) error {
 		s.log.ErrorContext(r.Context(), "live updates", "path", r.URL.Path, "error", err.Error())
 	}
 	return nil
+}
+
+// liveSnapshot renders the live sections of a connection's page the way
+// the event stream sends them (no flash, no inline errors), by id.
+func (s *Server) liveSnapshot(ctx context.Context, v *viewer, c *crmsync.Connection) (map[string]string, error) {
+	p, err := s.loadConnectionPage(ctx, v, c, false)
+	if err != nil {
+		return nil, err
+	}
+	p.layout = layout{Viewer: v, CSRF: v.Session.CSRFToken}
+	out := make(map[string]string, len(liveSections))
+	for _, sec := range liveSections {
+		html, err := s.fragment("connection", "sec-"+sec, p)
+		if err != nil {
+			return nil, err
+		}
+		out[sec] = html
+	}
+	return out, nil
+}
+
+// liveBaseline is the "baseline" parameter of a page's event stream: the
+// hash of each live section as the stream would render it now.
+func (s *Server) liveBaseline(ctx context.Context, v *viewer, c *crmsync.Connection) (string, error) {
+	snap, err := s.liveSnapshot(ctx, v, c)
+	if err != nil {
+		return "", err
+	}
+	parts := make([]string, 0, len(liveSections))
+	for _, sec := range liveSections {
+		parts = append(parts, sec+":"+hashSection(snap[sec]))
+	}
+	return strings.Join(parts, ","), nil
+}
+
+// parseBaseline reads a baseline parameter; anything malformed is ignored,
+// which only makes the first event send more.
+func parseBaseline(q string) map[string]string {
+	last := map[string]string{}
+	for _, part := range strings.Split(q, ",") {
+		if sec, h, ok := strings.Cut(part, ":"); ok {
+			last[sec] = h
+		}
+	}
+	return last
+}
+
+// hashSection fingerprints a rendered section.
+func hashSection(html string) string {
+	sum := sha256.Sum256([]byte(html))
+	return hex.EncodeToString(sum[:8])
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/saleshive/crmsync"
+	"github.com/saleshive/crmsync/ops"
 	"github.com/saleshive/crmsync/store"
 )
 
@@ -19,7 +20,7 @@ const passwordEnv = "CRMSYNC_USER_PASSWORD"
 
 // withStore opens the configured store, runs f and closes the store.
 func withStore(ctx context.Context, a *App, cfg Config, f func(db *store.DB) error) (err error) {
-	db, err := openStore(ctx, cfg, cfg.newLogger(a.Stderr))
+	db, _, err := ops.OpenStore(ctx, cfg.storeConfig(), cfg.newLogger(a.Stderr))
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,12 @@
-// Command crmsync runs SalesHive's CRM connection service: the HTTP server
-// (ingest API, pages, health checks), database migrations, and the admin
-// commands that create workspaces, users and API tokens. Run "crmsync help".
+// Command crmsync runs SalesHive's CRM connection service: the demo (the
+// whole product with the sandbox CRMs, zero configuration), the HTTP server
+// with the sync engine (serve), job-only processes (worker), the sandbox
+// CRMs alone (sandbox), database migrations, and the admin commands that
+// create workspaces, users and API tokens. Run "crmsync help".
 //
-// main only turns signals into a cancelled context; Run (run.go) is the one
-// place where configuration is read and the parts are wired together, and
-// the commands table there lists every subcommand.
+// main only turns signals into a cancelled context; Run (run.go) reads the
+// configuration and dispatches through the commands table, which lists
+// every subcommand. The parts are assembled by package ops (store,
+// connectors, engine, /metrics) so serve, worker and package demo wire them
+// one way.
 package main

@@ -49,25 +49,25 @@ func mustRun(t *testing.T, e env, stdin string, args ...string) string {
 
 func TestConfig_Precedence(t *testing.T) {
 	tests := []struct {
-		name  string
-		env   env
-		args  []string
-		serve bool
-		want  Config
+		name string
+		env  env
+		args []string
+		cmd  string
+		want Config
 	}{
-		{name: "Defaults", serve: true,
+		{name: "Defaults", cmd: "serve",
 			want: Config{Addr: "127.0.0.1:8080", DataDir: "./crmsync-data", LogLevel: "info", LogFormat: "text"}},
-		{name: "EnvOverridesDefault", serve: true,
+		{name: "EnvOverridesDefault", cmd: "serve",
 			env:  env{"CRMSYNC_ADDR": ":9000", "CRMSYNC_DATA_DIR": "/var/lib/crmsync", "CRMSYNC_DATABASE_URL": "postgres://db/crmsync", "CRMSYNC_SECRET_KEY": "k", "CRMSYNC_LOG_LEVEL": "debug", "CRMSYNC_LOG_FORMAT": "json"},
 			want: Config{Addr: ":9000", DataDir: "/var/lib/crmsync", DatabaseURL: "postgres://db/crmsync", SecretKey: "k", LogLevel: "debug", LogFormat: "json"}},
-		{name: "FlagOverridesEnv", serve: true,
+		{name: "FlagOverridesEnv", cmd: "serve",
 			env:  env{"CRMSYNC_ADDR": ":9000", "CRMSYNC_LOG_LEVEL": "debug"},
 			args: []string{"--addr", ":7000", "--log-level=warn", "--data-dir", "d"},
 			want: Config{Addr: ":7000", DataDir: "d", LogLevel: "warn", LogFormat: "text"}},
-		{name: "EmptyEnvKeepsDefault", serve: true,
+		{name: "EmptyEnvKeepsDefault", cmd: "serve",
 			env:  env{"CRMSYNC_ADDR": ""},
 			want: Config{Addr: "127.0.0.1:8080", DataDir: "./crmsync-data", LogLevel: "info", LogFormat: "text"}},
-		{name: "AddrOnlyForServe", serve: false,
+		{name: "AddrNotForMigrate", cmd: "migrate",
 			env:  env{"CRMSYNC_ADDR": ":9000"},
 			want: Config{Addr: ":9000", DataDir: "./crmsync-data", LogLevel: "info", LogFormat: "text"}},
 	}
@@ -76,15 +76,17 @@ func TestConfig_Precedence(t *testing.T) {
 			fs := flag.NewFlagSet("test", flag.ContinueOnError)
 			fs.SetOutput(io.Discard)
 			var got Config
-			bindConfig(fs, &got, tt.env.get, tt.serve)
+			bindConfig(fs, &got, tt.env.get, tt.cmd)
 			if err := fs.Parse(tt.args); err != nil {
 				t.Fatal(err)
 			}
+			// The settings of every command; the others have their own tests.
+			got = Config{Addr: got.Addr, DataDir: got.DataDir, DatabaseURL: got.DatabaseURL, SecretKey: got.SecretKey, LogLevel: got.LogLevel, LogFormat: got.LogFormat}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("config (-want +got):\n%s", diff)
 			}
-			if fs.Lookup("addr") != nil != tt.serve {
-				t.Errorf("--addr registered = %v, want %v", fs.Lookup("addr") != nil, tt.serve)
+			if serve := tt.cmd == "serve"; fs.Lookup("addr") != nil != serve {
+				t.Errorf("--addr registered = %v, want %v", fs.Lookup("addr") != nil, serve)
 			}
 			if fs.Lookup("secret-key") != nil {
 				t.Error("the secret key must not be a flag")
@@ -215,26 +217,38 @@ type servedApp struct {
 	cancel context.CancelFunc
 	done   chan error
 	stderr *lockedBuffer
+	stdout *lockedBuffer
 }
 
 // startServe runs "crmsync serve --addr 127.0.0.1:0" with e and stops it
 // (checking a clean shutdown) when t ends.
 func startServe(t *testing.T, e env, extraArgs ...string) *servedApp {
 	t.Helper()
+	return startApp(t, e, nil, append([]string{"serve", "--addr", "127.0.0.1:0"}, extraArgs...)...)
+}
+
+// startApp runs a long-running command (serve, worker, demo, sandbox) with
+// e until it listens, and stops it (checking a clean shutdown) when t ends.
+// app, if not nil, supplies the hooks; its Getenv and outputs are set here.
+func startApp(t *testing.T, e env, app *App, args ...string) *servedApp {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan string, 1)
-	s := &servedApp{cancel: cancel, done: make(chan error, 1), stderr: &lockedBuffer{}}
-	app := &App{Getenv: e.get, Stdout: io.Discard, Stderr: s.stderr, OnListen: func(addr string) { addrc <- addr }}
-	go func() { s.done <- app.Run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, extraArgs...)) }()
+	s := &servedApp{cancel: cancel, done: make(chan error, 1), stderr: &lockedBuffer{}, stdout: &lockedBuffer{}}
+	if app == nil {
+		app = &App{}
+	}
+	app.Getenv, app.Stdout, app.Stderr, app.OnListen = e.get, s.stdout, s.stderr, func(addr string) { addrc <- addr }
+	go func() { s.done <- app.Run(ctx, args) }()
 	select {
 	case addr := <-addrc:
 		s.url = "http://" + addr
 	case err := <-s.done:
 		cancel()
-		t.Fatalf("serve exited early: %v\n%s", err, s.stderr.String())
-	case <-time.After(30 * time.Second):
+		t.Fatalf("%s exited early: %v\n%s", args[0], err, s.stderr.String())
+	case <-time.After(60 * time.Second):
 		cancel()
-		t.Fatalf("serve did not start\n%s", s.stderr.String())
+		t.Fatalf("%s did not start\n%s", args[0], s.stderr.String())
 	}
 	t.Cleanup(func() { s.stop(t) })
 	return s
@@ -251,10 +265,10 @@ func (s *servedApp) stop(t *testing.T) {
 	select {
 	case err := <-s.done:
 		if err != nil {
-			t.Errorf("serve returned %v", err)
+			t.Errorf("the command returned %v\n%s", err, s.stderr.String())
 		}
 	case <-time.After(30 * time.Second):
-		t.Error("serve did not shut down")
+		t.Error("the command did not shut down")
 	}
 }
 

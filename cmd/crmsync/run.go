@@ -6,15 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/saleshive/crmsync"
-	"github.com/saleshive/crmsync/secret"
-	"github.com/saleshive/crmsync/store"
+	"github.com/saleshive/crmsync/demo"
 )
 
 // Run runs the crmsync command line args (without the program name) with
@@ -32,9 +28,13 @@ type App struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
-	// OnListen, if set, is called with the address serve listens on once
-	// it accepts connections (with --addr 127.0.0.1:0, the chosen port).
+	// OnListen, if set, is called with the address serve, worker, demo or
+	// sandbox listens on once it accepts connections (with --addr
+	// 127.0.0.1:0, the chosen port; for sandbox, --sandbox-addr).
 	OnListen func(addr string)
+	// OnDemo, if set, is given the running demo before OnListen is called
+	// (tests drive its engine and sandbox).
+	OnDemo func(*demo.Stack)
 }
 
 // command is one subcommand. setup registers the command's own flags on fs
@@ -42,7 +42,6 @@ type App struct {
 type command struct {
 	name    string // "serve", or "group verb" such as "workspace create"
 	summary string
-	serve   bool // has the server flags (--addr)
 	setup   func(fs *flag.FlagSet) runFunc
 }
 
@@ -52,7 +51,10 @@ type runFunc func(ctx context.Context, a *App, cfg Config) error
 // commands is the dispatch table: adding a subcommand (demo, sandbox,
 // worker) is one line here plus its setup function.
 var commands = []command{
-	{name: "serve", summary: "run the HTTP server: ingest API, /healthz, /readyz", serve: true, setup: setupServe},
+	{name: "demo", summary: "run the whole product with zero configuration: the app, the four sandbox CRMs, a demo workspace with contacts and live activity", setup: setupDemo},
+	{name: "serve", summary: "run the HTTP server (ingest API, pages, /metrics, /healthz, /readyz) and, unless --work=false, the sync jobs", setup: setupServe},
+	{name: "worker", summary: "run only the sync jobs, with /healthz, /readyz and /metrics on --addr", setup: setupWorker},
+	{name: "sandbox", summary: "serve only the four sandbox CRMs and print each one's base URL and OAuth client", setup: setupSandbox},
 	{name: "migrate", summary: "create or upgrade the database schema", setup: setupMigrate},
 	{name: "workspace create", summary: "create a workspace (a SalesHive client account)", setup: setupWorkspaceCreate},
 	{name: "user create", summary: "create a user who signs in to the pages", setup: setupUserCreate},
@@ -88,7 +90,7 @@ func (a *App) Run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("crmsync "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(a.Stderr)
 	var cfg Config
-	bindConfig(fs, &cfg, a.Getenv, cmd.serve)
+	bindConfig(fs, &cfg, a.Getenv, cmd.name)
 	run := cmd.setup(fs)
 	fs.Usage = func() {
 		w := fs.Output()
@@ -159,70 +161,6 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-// closers tears down what a command opened, in reverse order.
-type closers []func() error
-
-func (c *closers) add(f func() error) { *c = append(*c, f) }
-
-func (c closers) close() error {
-	var errs []error
-	for i := len(c) - 1; i >= 0; i-- {
-		errs = append(errs, c[i]())
-	}
-	return errors.Join(errs...)
-}
-
-// openStore opens and migrates the database cfg selects: SQLite in the data
-// directory, or PostgreSQL at DatabaseURL. The encryption key comes from
-// CRMSYNC_SECRET_KEY or the data directory's key file.
-func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*store.DB, error) {
-	keyFile := filepath.Join(cfg.DataDir, keyFileName)
-	if cfg.DatabaseURL == "" || cfg.SecretKey == "" {
-		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("create data directory: %w", err)
-		}
-	}
-	key, err := secret.LoadKey(cfg.SecretKey, keyFile)
-	if err != nil {
-		return nil, err
-	}
-	keyring, err := secret.NewKeyring(key)
-	if err != nil {
-		return nil, err
-	}
-	url := cfg.DatabaseURL
-	if url == "" {
-		url = filepath.Join(cfg.DataDir, sqliteFileName)
-	}
-	db, err := store.Open(ctx, url, store.Options{Keyring: keyring})
-	if err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
-	}
-	applied, err := db.Migrate(ctx)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("migrate: %w", err)
-	}
-	where := url
-	if cfg.DatabaseURL != "" {
-		where = redactURL(cfg.DatabaseURL)
-	}
-	if len(applied) > 0 {
-		log.Info("database migrated", slog.String("dialect", db.Dialect()), slog.Any("versions", applied))
-	}
-	log.Debug("store open", slog.String("dialect", db.Dialect()), slog.String("database", where))
-	return db, nil
-}
-
-// redactURL hides the password of a database URL for logs.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable database url)"
-	}
-	return u.Redacted()
 }
 
 // describeError renders an error for the terminal: the client-safe message

@@ -6,89 +6,142 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
+	"github.com/saleshive/crmsync/ops"
+	"github.com/saleshive/crmsync/syncer"
 	"github.com/saleshive/crmsync/web"
 )
 
-// shutdownTimeout bounds how long serve waits for in-flight requests.
-const shutdownTimeout = 15 * time.Second
+// Shutdown budgets: in-flight requests get shutdownTimeout; running sync
+// jobs get engineStopTimeout before they are cancelled (and safely retried
+// by the next process, since every push is idempotent).
+const (
+	shutdownTimeout   = 15 * time.Second
+	engineStopTimeout = 30 * time.Second
+)
 
 func setupServe(fs *flag.FlagSet) runFunc {
-	return runServe
+	return func(ctx context.Context, a *App, cfg Config) error {
+		return runProcess(ctx, a, cfg, "serve", cfg.work(), true)
+	}
 }
 
-// runServe opens and migrates the store, serves HTTP until ctx is
-// cancelled, then shuts down gracefully: the server stops accepting and
-// drains, then the store closes.
-func runServe(ctx context.Context, a *App, cfg Config) (err error) {
-	log := cfg.newLogger(a.Stderr)
-	var cl closers
-	defer func() { err = errors.Join(err, cl.close()) }()
+func setupWorker(fs *flag.FlagSet) runFunc {
+	return func(ctx context.Context, a *App, cfg Config) error {
+		return runProcess(ctx, a, cfg, "worker", true, false)
+	}
+}
 
-	db, err := openStore(ctx, cfg, log)
+// runProcess is serve and worker: it opens and migrates the store, listens
+// on cfg.Addr, starts the sync engine (running jobs when work is set) with
+// the configured connectors, and serves HTTP — the pages and the ingest API
+// when pages is set, else only /healthz, /readyz and /metrics — until ctx is
+// cancelled. It then shuts down in reverse order of start: the HTTP server
+// drains, the engine stops, the store closes.
+func runProcess(ctx context.Context, a *App, cfg Config, name string, work, pages bool) (err error) {
+	log := cfg.newLogger(a.Stderr)
+	var cl ops.Closers
+	defer func() {
+		// Each closer bounds its own wait; ctx is already cancelled here.
+		err = errors.Join(err, cl.Close(context.WithoutCancel(ctx)))
+	}()
+
+	db, keyring, err := ops.OpenStore(ctx, cfg.storeConfig(), log)
 	if err != nil {
 		return err
 	}
-	cl.add(db.Close)
+	cl.Add(func(context.Context) error { return db.Close() })
 
-	// The sync engine (web.Config.Engine: connect, import, test contact)
-	// is wired here once the syncer's worker is part of the binary.
-	handler := web.NewServer(web.Config{
-		Workspaces:    db,
-		Contacts:      db,
-		Activities:    db,
-		Sessions:      db,
-		Connections:   db,
-		FieldMappings: db,
-		Sync:          db,
-		ReadyFunc:     db.Ping,
-		Logger:        log,
-	})
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, err := ops.Listen(cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("serve: listen on %s: %w", cfg.Addr, err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute,
-		WriteTimeout:      2 * time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	cl.Add(func(context.Context) error { ln.Close(); return nil }) // if serving never starts
 	addr := ln.Addr().String()
-	log.Info("crmsync serving", slog.String("url", "http://"+addr), slog.String("database", db.Dialect()))
+
+	connectors := ops.Connectors(cfg.connectorConfig("http://" + addr))
+	eng, stopEngine, err := ops.StartEngine(ctx, db, syncer.Config{
+		Sealer:     keyring,
+		Connectors: connectors,
+		Interval:   cfg.syncInterval(),
+		Work:       work,
+		Alerts:     cfg.alertConfig(),
+		Logger:     log,
+	})
+	if err != nil {
+		return err
+	}
+	cl.Add(func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, engineStopTimeout)
+		defer cancel()
+		err := stopEngine(ctx)
+		log.Info("sync engine stopped")
+		return err
+	})
+
+	reg := ops.NewRegistry(eng, db.SQLDB())
+	var next http.Handler
+	if pages {
+		next = web.NewServer(web.Config{
+			Workspaces:    db,
+			Contacts:      db,
+			Activities:    db,
+			Sessions:      db,
+			Connections:   db,
+			FieldMappings: db,
+			Sync:          db,
+			Engine:        eng,
+			SecureCookies: isHTTPS(cfg.PublicURL),
+			ReadyFunc:     db.Ping,
+			Logger:        log,
+		})
+	}
+	srv := ops.Serve(ln, ops.Handler(next, reg, db.Ping, log), log)
+	cl.Add(func(ctx context.Context) error {
+		log.Info("shutting down", slog.Duration("timeout", shutdownTimeout))
+		ctx, cancel := context.WithTimeout(ctx, shutdownTimeout)
+		defer cancel()
+		err := srv.Shutdown(ctx)
+		log.Info("http server stopped")
+		return err
+	})
+	providers := make([]string, len(connectors))
+	for i, c := range connectors {
+		providers[i] = string(c.Provider())
+	}
+	log.Info("crmsync "+name+" serving", slog.String("url", srv.URL()), slog.String("database", db.Dialect()),
+		slog.Bool("work", work), slog.Any("crms", providers), slog.Duration("sync_interval", cfg.syncInterval()))
 	if a.OnListen != nil {
 		a.OnListen(addr)
 	}
-
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
 	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
+	case err := <-srv.Err():
+		return fmt.Errorf("%s: %w", name, err)
 	case <-ctx.Done():
+		return nil
 	}
-	log.Info("shutting down", slog.Duration("timeout", shutdownTimeout))
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("serve: shutdown: %w", err)
-	}
-	log.Info("http server stopped")
-	return nil
+}
+
+// isHTTPS reports whether the public URL is served over TLS (behind a
+// proxy), so cookies must be Secure.
+func isHTTPS(publicURL string) bool {
+	return len(publicURL) >= 8 && publicURL[:8] == "https://"
 }
 
 func setupMigrate(fs *flag.FlagSet) runFunc {
 	return func(ctx context.Context, a *App, cfg Config) error {
 		log := cfg.newLogger(a.Stderr)
-		db, err := openStore(ctx, cfg, log)
+		db, _, err := ops.OpenStore(ctx, cfg.storeConfig(), log)
 		if err != nil {
 			return err
 		}
+		_, closeJobs, err := ops.OpenJobs(ctx, db) // River's tables too
+		if err != nil {
+			return errors.Join(err, db.Close())
+		}
+		closeJobs()
 		fmt.Fprintf(a.Stdout, "database migrated (%s)\n", db.Dialect())
 		return db.Close()
 	}

@@ -50,7 +50,8 @@ type Decision struct {
 
 // Limits is a set of named rate-limit windows with per-key counters (key:
 // account, token, company — whatever the CRM meters by). When disabled,
-// usage is still counted (so headers stay truthful) but nothing is denied.
+// usage is still counted (for the stats) but nothing is denied and the
+// headers show the whole allowance left, as an unlimited account's would.
 type Limits struct {
 	clock *Clock
 	stats *Stats
@@ -175,7 +176,12 @@ func (l *Limits) take(key string, cost int, count bool, names []string) Decision
 		}
 	}
 	for i := range d.Usages {
-		if d.Usages[i].Max > 0 {
+		switch {
+		case l.disabled:
+			// An unlimited account: the headers never tell a client to
+			// slow down, though usage is still counted for the stats.
+			d.Usages[i].Remaining = d.Usages[i].Max
+		case d.Usages[i].Max > 0:
 			d.Usages[i].Remaining = max(0, d.Usages[i].Max-d.Usages[i].Used)
 		}
 	}
