@@ -154,7 +154,26 @@ type dialect interface {
 	upsertBatch(ctx context.Context, tx *sql.Tx, t *batchTable, rows [][]any) ([]upserted, error)
 	// insertBatch inserts rows into t.
 	insertBatch(ctx context.Context, tx *sql.Tx, t *batchTable, rows [][]any) error
+	// updateSyncItems stores each result on its item of the connection
+	// (attempts + 1, updated_at = now) and returns how many items matched.
+	updateSyncItems(ctx context.Context, tx *sql.Tx, results []crmsync.ItemResult, now any, workspaceID, connectionID int64) (int64, error)
 }
+
+// syncItemSet is the SET clause every dialect's updateSyncItems applies,
+// with r naming the result's columns.
+const syncItemSet = `state = r.state,
+	crm_id = CASE WHEN r.crm_id <> '' THEN r.crm_id ELSE sync_items.crm_id END,
+	problem = r.problem, crm_message = r.crm_message, reason = r.reason,
+	attempts = sync_items.attempts + 1, updated_at = r.now,
+	synced_at = CASE WHEN r.state = 'synced' THEN r.now ELSE sync_items.synced_at END`
+
+// syncItemSetArgs is syncItemSet for one result given as arguments: state,
+// crm_id twice, problem, crm_message, reason, now, state again, now again.
+const syncItemSetArgs = `state = ?,
+	crm_id = CASE WHEN ? <> '' THEN ? ELSE crm_id END,
+	problem = ?, crm_message = ?, reason = ?,
+	attempts = attempts + 1, updated_at = ?,
+	synced_at = CASE WHEN ? = 'synced' THEN ? ELSE synced_at END`
 
 // nowUTC returns the current time as the database stores it: UTC, whole
 // microseconds, so what a caller holds equals what it reads back.

@@ -11,6 +11,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+
+	"github.com/saleshive/crmsync"
 )
 
 // postgresDialect is PostgreSQL through pgx's database/sql driver. Times are
@@ -221,4 +223,42 @@ func (postgresDialect) insertBatch(ctx context.Context, tx *sql.Tx, t *batchTabl
 		return fmt.Errorf("insert %s: %w", t.name, err)
 	}
 	return nil
+}
+
+// updateSyncItems updates the items with one statement per 1,000 results:
+// the results ride in a VALUES list joined to the items, which PostgreSQL
+// plans as a join by primary key, one round trip per chunk.
+func (postgresDialect) updateSyncItems(ctx context.Context, tx *sql.Tx, results []crmsync.ItemResult, now any, workspaceID, connectionID int64) (int64, error) {
+	const chunk = 1000
+	var n int64
+	for lo := 0; lo < len(results); lo += chunk {
+		hi := min(lo+chunk, len(results))
+		var vals strings.Builder
+		args := make([]any, 0, (hi-lo)*6+3)
+		for i, r := range results[lo:hi] {
+			if i > 0 {
+				vals.WriteByte(',')
+			}
+			k := len(args)
+			fmt.Fprintf(&vals, "($%d::bigint, $%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6)
+			args = append(args, r.ItemID, string(r.State), r.CRMID, string(r.Problem), r.CRMMessage, r.Reason)
+		}
+		k := len(args)
+		args = append(args, now, workspaceID, connectionID)
+		query := fmt.Sprintf(`WITH r0 (id, state, crm_id, problem, crm_message, reason) AS (VALUES %s),
+			r AS (SELECT r0.*, $%d::timestamptz AS now FROM r0)
+			UPDATE sync_items SET `+syncItemSet+`
+			FROM r WHERE sync_items.id = r.id AND sync_items.workspace_id = $%d AND sync_items.connection_id = $%d`,
+			vals.String(), k+1, k+2, k+3)
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return n, err
+		}
+		m, err := res.RowsAffected()
+		if err != nil {
+			return n, err
+		}
+		n += m
+	}
+	return n, nil
 }

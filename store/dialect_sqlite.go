@@ -11,6 +11,8 @@ import (
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/saleshive/crmsync"
 )
 
 // sqliteDialect is the embedded single-file database. Times are stored as
@@ -234,4 +236,35 @@ func (sqliteDialect) insertBatch(ctx context.Context, tx *sql.Tx, t *batchTable,
 		}
 	}
 	return nil
+}
+
+// updateSyncItems runs one prepared single-row UPDATE by primary key per
+// result. SQLite plans an UPDATE … FROM (VALUES …) as a scan of the items
+// against the un-indexed values, which slows down as the ledger grows;
+// in-process statements have no round trips to save. It applies the same
+// changes as syncItemSet, with arguments in place of r's columns.
+func (sqliteDialect) updateSyncItems(ctx context.Context, tx *sql.Tx, results []crmsync.ItemResult, now any, workspaceID, connectionID int64) (int64, error) {
+	if len(results) == 0 {
+		return 0, nil
+	}
+	stmt, err := tx.PrepareContext(ctx, `UPDATE sync_items SET `+syncItemSetArgs+`
+		WHERE id = ? AND workspace_id = ? AND connection_id = ?`)
+	if err != nil {
+		return 0, err
+	}
+	defer stmt.Close()
+	var n int64
+	for _, r := range results {
+		res, err := stmt.ExecContext(ctx, string(r.State), r.CRMID, r.CRMID, string(r.Problem), r.CRMMessage, r.Reason, now, string(r.State), now,
+			r.ItemID, workspaceID, connectionID)
+		if err != nil {
+			return n, err
+		}
+		m, err := res.RowsAffected()
+		if err != nil {
+			return n, err
+		}
+		n += m
+	}
+	return n, nil
 }

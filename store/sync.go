@@ -166,44 +166,15 @@ func (db *DB) RecordResults(ctx context.Context, workspaceID, connectionID int64
 		seen[r.ItemID] = true
 	}
 	now := db.nowUTC()
-	const cols = 6
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
 		if err := db.connectionExists(ctx, tx, workspaceID, connectionID); err != nil {
 			return err
 		}
-		size := db.chunkSize(cols, 4)
-		for lo := 0; lo < len(results); lo += size {
-			hi := min(lo+size, len(results))
-			// One statement per chunk: the results ride in a VALUES list
-			// joined to the items (UPDATE … FROM works on both databases).
-			query := db.cachedSQL("results:"+strconv.Itoa(hi-lo), func() string {
-				row := "(CAST(? AS BIGINT), ?, ?, ?, ?, ?)"
-				vals := row
-				for i := 1; i < hi-lo; i++ {
-					vals += "," + row
-				}
-				return "WITH r (id, state, crm_id, problem, crm_message, reason) AS (VALUES " + vals + `)
-					UPDATE sync_items SET state = r.state,
-					crm_id = CASE WHEN r.crm_id <> '' THEN r.crm_id ELSE sync_items.crm_id END,
-					problem = r.problem, crm_message = r.crm_message, reason = r.reason,
-					attempts = sync_items.attempts + 1, updated_at = ?,
-					synced_at = CASE WHEN r.state = 'synced' THEN ? ELSE sync_items.synced_at END
-					FROM r WHERE sync_items.id = r.id AND sync_items.workspace_id = ? AND sync_items.connection_id = ?`
-			})
-			args := make([]any, 0, (hi-lo)*cols+4)
-			for _, r := range results[lo:hi] {
-				args = append(args, r.ItemID, string(r.State), r.CRMID, string(r.Problem), r.CRMMessage, r.Reason)
-			}
-			args = append(args, db.t(now), db.t(now), workspaceID, connectionID)
-			res, err := tx.ExecContext(ctx, query, args...)
-			if err != nil {
-				return err
-			}
-			if n, err := res.RowsAffected(); err != nil {
-				return err
-			} else if n != int64(hi-lo) {
-				return notFound("%d of %d sync items not found in connection %d.", int64(hi-lo)-n, hi-lo, connectionID)
-			}
+		n, err := db.d.updateSyncItems(ctx, tx, results, db.t(now), workspaceID, connectionID)
+		if err != nil {
+			return err
+		} else if n != int64(len(results)) {
+			return notFound("%d of %d sync items not found in connection %d.", int64(len(results))-n, len(results), connectionID)
 		}
 		return db.insertEvents(ctx, tx, workspaceID, connectionID, events, now)
 	})

@@ -24,6 +24,7 @@ type event struct {
 // pkgResult collects what happened in one package.
 type pkgResult struct {
 	passed  map[string]bool // test name → passed
+	failed  []string
 	skipped []string
 	output  map[string]*strings.Builder // test name ("" for the package) → output
 }
@@ -94,6 +95,7 @@ func report(r io.Reader, w io.Writer, requirePostgres bool) (failed bool, err er
 		case "fail":
 			failed = true
 			if ev.Test != "" {
+				p.failed = append(p.failed, ev.Test)
 				fmt.Fprintf(w, "--- FAIL: %s (%s)\n", ev.Test, ev.Package)
 				if b := p.output[ev.Test]; b != nil {
 					fmt.Fprint(w, indent(b.String()))
@@ -144,6 +146,14 @@ func summarize(w io.Writer, pkgs map[string]*pkgResult, requirePostgres bool) (b
 		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%d\n", name, len(leaves), sqlite, postgres, len(p.skipped))
 	}
 	tw.Flush()
+	var passed, failed, skipped int
+	for _, p := range pkgs {
+		passed += len(leafTests(p.passed))
+		failed += len(p.failed)
+		skipped += len(p.skipped)
+	}
+	// The closing line in the plain form CI reads.
+	fmt.Fprintf(w, "\ntests: %d passed, %d failed, %d skipped\n", passed, failed, skipped)
 	for _, name := range names {
 		for _, t := range pkgs[name].skipped {
 			if hasElement(t, "postgres") || strings.Contains(pkgs[name].output[t].String(), "POSTGRESQL TESTS SKIPPED") {

@@ -40,11 +40,11 @@ func TestReport(t *testing.T) {
 		wantFailed      bool
 		want            []string
 	}{
-		{name: "OK", want: []string{"ok    example.com/store\t1.5s", "example.com/store  3       1       2         0"}},
+		{name: "OK", want: []string{"ok    example.com/store\t1.5s", "example.com/store  3       1       2         0", "\ntests: 3 passed, 0 failed, 0 skipped\n"}},
 		{name: "FailedTest", wantFailed: true,
 			extra: `{"Action":"output",` + pkg + `,"Test":"TestX","Output":"    x_test.go:9: boom\n"}` + "\n" +
 				`{"Action":"fail",` + pkg + `,"Test":"TestX"}`,
-			want: []string{"--- FAIL: TestX (example.com/store)", "x_test.go:9: boom"}},
+			want: []string{"--- FAIL: TestX (example.com/store)", "x_test.go:9: boom", "tests: 3 passed, 1 failed, 0 skipped"}},
 		{name: "PostgresSkipRequired", requirePostgres: true, wantFailed: true,
 			extra: `{"Action":"skip",` + pkg + `,"Test":"TestY/postgres"}`,
 			want:  []string{"SKIPPED on PostgreSQL: example.com/store TestY/postgres"}},
