@@ -3,6 +3,7 @@ package crmtest
 import (
 	"context"
 
+	"github.com/saleshive/crmsync/crm"
 	"github.com/saleshive/crmsync/sandbox"
 	"github.com/saleshive/crmsync/sandbox/emu"
 )
@@ -43,4 +44,38 @@ func (s SandboxControl) ClearFaults(ctx context.Context) error {
 // Stats implements Control.
 func (s SandboxControl) Stats(ctx context.Context) (emu.StatsSnapshot, error) {
 	return s.Client.Stats(ctx, s.CRM)
+}
+
+// SandboxThrottle returns Env.Throttle and Env.Unthrottle for crmName of
+// the sandbox c controls: Throttle saves the CRM's rate limits and sets
+// window to 2 requests per rolling second; Unthrottle restores the saved.
+func SandboxThrottle(c *sandbox.Client, crmName, window string) (throttle, unthrottle func(context.Context) error) {
+	var saved sandbox.RateLimits
+	throttle = func(ctx context.Context) error {
+		var err error
+		if saved, err = c.RateLimits(ctx, crmName); err != nil {
+			return err
+		}
+		_, err = c.SetRateLimits(ctx, crmName, sandbox.RateLimits{Windows: map[string]emu.Window{
+			window: {Max: 2, PeriodMS: 1000, Rolling: true},
+		}})
+		return err
+	}
+	unthrottle = func(ctx context.Context) error {
+		_, err := c.SetRateLimits(ctx, crmName, saved)
+		return err
+	}
+	return throttle, unthrottle
+}
+
+// Canonical maps a stored contact's CRM fields back to SalesHive field
+// names through conn's default mappings, leaving out empty values.
+func Canonical(conn crm.Connector, rec emu.Record) map[string]string {
+	out := map[string]string{}
+	for _, m := range conn.DefaultMappings() {
+		if v := rec.String(m.CRMField); v != "" {
+			out[m.SourceField] = v
+		}
+	}
+	return out
 }

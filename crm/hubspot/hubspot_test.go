@@ -32,32 +32,27 @@ type env struct {
 	base    string
 }
 
-func testContext(tb testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	tb.Cleanup(cancel)
-	return ctx
-}
+func testContext(tb testing.TB) context.Context { return crmtest.Context(tb) }
 
 // mustConnect starts a HubSpot sandbox, signs in through its consent page
 // the way a user would, and returns a connected Account with its schema
 // ensured and its Hub ID from Identity.
 func mustConnect(tb testing.TB, cfg sandbox.Config) *env {
 	tb.Helper()
-	e := mustSignIn(tb, cfg)
-	var err error
-	if e.account.Schema, err = e.conn.EnsureSchema(testContext(tb), e.account); err != nil {
-		tb.Fatalf("EnsureSchema: %v", err)
-	}
-	return e
+	return connect(tb, cfg, false)
 }
 
 // mustSignIn is mustConnect without EnsureSchema.
 func mustSignIn(tb testing.TB, cfg sandbox.Config) *env {
 	tb.Helper()
-	ctx := testContext(tb)
+	return connect(tb, cfg, true)
+}
+
+func connect(tb testing.TB, cfg sandbox.Config, skipSchema bool) *env {
+	tb.Helper()
 	cfg.Only = []string{crmName}
 	srv, ctl := sandbox.MustStart(tb, cfg)
-	info, err := ctl.CRMInfo(ctx, crmName)
+	info, err := ctl.CRMInfo(testContext(tb), crmName)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -67,60 +62,8 @@ func mustSignIn(tb testing.TB, cfg sandbox.Config) *env {
 		AppBaseURL: info.BaseURL,
 		HTTP:       srv.Client(),
 	})
-	authURL, err := conn.AuthCodeURL("state-42", "", crm.AuthOptions{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cb, err := ctl.Authorize(ctx, authURL, true)
-	if err != nil {
-		tb.Fatalf("consent: %v", err)
-	}
-	if got := cb.Query().Get("state"); got != "state-42" {
-		tb.Fatalf("callback state = %q, want state-42 (%s)", got, cb)
-	}
-	tok, err := conn.Exchange(ctx, cb.Query().Get("code"), "", crm.AuthOptions{}, nil)
-	if err != nil {
-		tb.Fatalf("Exchange: %v", err)
-	}
-	lim := crm.NewLimiter(conn.RateLimit(), 5*time.Second)
-	a := crm.NewAccount(conn, 1, "", crm.Schema{}, crm.NewMemoryTokenStore(tok), lim, srv.Client())
-	id, err := conn.Identity(ctx, a)
-	if err != nil {
-		tb.Fatalf("Identity: %v", err)
-	}
-	a.AccountID = id.AccountID
+	a := crmtest.Connect(tb, ctl, srv.Client(), conn, crmtest.ConnectOptions{SkipSchema: skipSchema})
 	return &env{conn: conn, account: a, ctl: ctl, base: info.BaseURL}
-}
-
-// control implements crmtest.Control over the sandbox's control API.
-type control struct{ c *sandbox.Client }
-
-func (k control) Count(ctx context.Context, object, field, value string) (int, error) {
-	return k.c.Count(ctx, crmName, object, field, value)
-}
-func (k control) RevokeAllTokens(ctx context.Context) error { return k.c.RevokeAllTokens(ctx, crmName) }
-func (k control) ExpireAllTokens(ctx context.Context) error { return k.c.ExpireAllTokens(ctx, crmName) }
-func (k control) SetFaults(ctx context.Context, f crmtest.Faults) error {
-	return k.c.SetFaults(ctx, crmName, emu.FaultConfig{
-		LatencyMS: f.LatencyMS, ErrorRate: f.ErrorRate, ErrorStatus: f.ErrorStatus,
-		DropAfterCommitRate: f.DropAfterCommitRate, PathContains: f.PathContains, Remaining: f.Remaining,
-	})
-}
-func (k control) ClearFaults(ctx context.Context) error { return k.c.ClearFaults(ctx, crmName) }
-func (k control) Stats(ctx context.Context) (emu.StatsSnapshot, error) {
-	return k.c.Stats(ctx, crmName)
-}
-
-// canonical maps HubSpot contact properties back to SalesHive field names
-// through the connector's default mappings.
-func canonical(conn *hubspot.Connector, rec emu.Record) map[string]string {
-	out := map[string]string{}
-	for _, m := range conn.DefaultMappings() {
-		if v := rec.String(m.CRMField); v != "" {
-			out[m.SourceField] = v
-		}
-	}
-	return out
 }
 
 var activityObjects = map[crmsync.ActivityKind]string{
@@ -130,11 +73,11 @@ var activityObjects = map[crmsync.ActivityKind]string{
 }
 
 func (e *env) crmtestEnv() *crmtest.Env {
-	var saved sandbox.RateLimits
+	throttle, unthrottle := crmtest.SandboxThrottle(e.ctl, crmName, sbhubspot.WindowTenSecondly)
 	return &crmtest.Env{
 		Connector:      e.conn,
 		Account:        e.account,
-		Control:        control{e.ctl},
+		Control:        crmtest.SandboxControl{Client: e.ctl, CRM: crmName},
 		ContactObject:  "contacts",
 		ActivityObject: func(k crmsync.ActivityKind) string { return activityObjects[k] },
 		GetContact: func(ctx context.Context, id string) (crmtest.Record, error) {
@@ -142,7 +85,7 @@ func (e *env) crmtestEnv() *crmtest.Env {
 			if err != nil {
 				return crmtest.Record{}, err
 			}
-			return crmtest.Record{Fields: canonical(e.conn, rec.Record), OwnerID: rec.String("hubspot_owner_id")}, nil
+			return crmtest.Record{Fields: crmtest.Canonical(e.conn, rec.Record), OwnerID: rec.String("hubspot_owner_id")}, nil
 		},
 		GetActivity: func(ctx context.Context, kind crmsync.ActivityKind, id string) (crmtest.Record, error) {
 			rec, err := e.ctl.Record(ctx, crmName, activityObjects[kind], id)
@@ -157,20 +100,8 @@ func (e *env) crmtestEnv() *crmtest.Env {
 			}
 			return out, nil
 		},
-		Throttle: func(ctx context.Context) error {
-			var err error
-			if saved, err = e.ctl.RateLimits(ctx, crmName); err != nil {
-				return err
-			}
-			_, err = e.ctl.SetRateLimits(ctx, crmName, sandbox.RateLimits{Windows: map[string]emu.Window{
-				sbhubspot.WindowTenSecondly: {Max: 2, PeriodMS: 1000, Rolling: true},
-			}})
-			return err
-		},
-		Unthrottle: func(ctx context.Context) error {
-			_, err := e.ctl.SetRateLimits(ctx, crmName, saved)
-			return err
-		},
+		Throttle:   throttle,
+		Unthrottle: unthrottle,
 	}
 }
 

@@ -15,38 +15,23 @@ import (
 	"github.com/saleshive/crmsync"
 	"github.com/saleshive/crmsync/crm"
 	"github.com/saleshive/crmsync/crm/crmtest"
+	"github.com/saleshive/crmsync/sandbox"
 	"github.com/saleshive/crmsync/sandbox/emu"
 	pdsandbox "github.com/saleshive/crmsync/sandbox/pipedrive"
 )
 
 const (
+	crmName          = "pipedrive"
 	testClientID     = "crmsync-pipedrive"
 	testClientSecret = "crmsync-pipedrive-secret"
 	testRedirect     = "https://crmsync.example/oauth/pipedrive/callback"
 )
 
-// control is crmtest.Control over the in-process Pipedrive sandbox.
-type control struct{ sb *pdsandbox.CRM }
-
-var _ crmtest.Control = control{}
-
-func (c control) Count(_ context.Context, object, field, value string) (int, error) {
-	return c.sb.Env().Store.Count(object, field, value), nil
-}
-func (c control) RevokeAllTokens(context.Context) error { c.sb.Env().OAuth.RevokeAll(); return nil }
-func (c control) ExpireAllTokens(context.Context) error { c.sb.Env().OAuth.ExpireAll(); return nil }
-func (c control) SetFaults(_ context.Context, f crmtest.Faults) error {
-	return c.sb.Env().Faults.Set(f)
-}
-func (c control) ClearFaults(context.Context) error { c.sb.Env().Faults.Clear(); return nil }
-func (c control) Stats(context.Context) (emu.StatsSnapshot, error) {
-	return c.sb.Env().Stats.Snapshot(), nil
-}
-
 // harness is a connector connected to a fresh sandbox over HTTP.
 type harness struct {
 	sb      *pdsandbox.CRM
 	srv     *httptest.Server
+	ctl     *sandbox.Client
 	base    string
 	conn    *Connector
 	account *crm.Account
@@ -56,26 +41,21 @@ type harness struct {
 // would, and ensures the schema.
 func mustConnect(t testing.TB) *harness {
 	t.Helper()
-	sb := pdsandbox.New(emu.Config{})
-	mux := http.NewServeMux()
-	mux.Handle("/pipedrive/", emu.Mount("/pipedrive", emu.Serve(sb)))
-	srv := httptest.NewServer(mux)
+	s := sandbox.New(sandbox.Config{Only: []string{crmName}})
+	c, _ := s.CRM(crmName)
+	sb := c.(*pdsandbox.CRM)
+	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	base := srv.URL + "/pipedrive"
+	ctl := sandbox.NewClient(srv.URL)
+	base := ctl.URL(crmName)
 	conn := New(Config{
 		App:          crm.OAuthApp{ClientID: testClientID, ClientSecret: testClientSecret, RedirectURL: testRedirect},
 		OAuthBaseURL: base, APIBaseURL: base, HTTP: srv.Client(),
 	})
 	minted := sb.MintToken()
 	tok := &crmsync.Token{AccessToken: minted.AccessToken, RefreshToken: minted.RefreshToken, TokenType: "Bearer", Expiry: minted.ExpiresAt, APIBase: base}
-	acct := crm.NewAccount(conn, 1, strconv.FormatInt(sb.CompanyID(), 10), crm.Schema{}, crm.NewMemoryTokenStore(tok), crm.NewLimiter(conn.RateLimit(), 5*time.Second), srv.Client())
-	ctx := context.Background()
-	schema, err := conn.EnsureSchema(ctx, acct)
-	if err != nil {
-		t.Fatalf("EnsureSchema: %v", err)
-	}
-	acct.Schema = schema
-	return &harness{sb: sb, srv: srv, base: base, conn: conn, account: acct}
+	acct := crmtest.Connect(t, ctl, srv.Client(), conn, crmtest.ConnectOptions{Token: tok})
+	return &harness{sb: sb, srv: srv, ctl: ctl, base: base, conn: conn, account: acct}
 }
 
 // record reads a stored record back for the suite.
@@ -98,7 +78,7 @@ func TestConformance(t *testing.T) {
 	crmtest.Run(t, crmtest.Harness{Setup: func(t *testing.T) *crmtest.Env {
 		h := mustConnect(t)
 		return &crmtest.Env{
-			Connector: h.conn, Account: h.account, Control: control{h.sb},
+			Connector: h.conn, Account: h.account, Control: crmtest.SandboxControl{Client: h.ctl, CRM: crmName},
 			ContactObject:  "persons",
 			ActivityObject: func(crmsync.ActivityKind) string { return "activities" },
 			GetContact: func(_ context.Context, id string) (crmtest.Record, error) {

@@ -3,9 +3,9 @@ package salesforce_test
 import (
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/saleshive/crmsync/crm"
+	"github.com/saleshive/crmsync/crm/crmtest"
 	"github.com/saleshive/crmsync/crm/salesforce"
 	"github.com/saleshive/crmsync/sandbox"
 	sbsalesforce "github.com/saleshive/crmsync/sandbox/salesforce"
@@ -28,16 +28,6 @@ func BenchmarkUpsertContacts(b *testing.B) {
 
 func benchUpsert(b *testing.B, n, batch int) {
 	e := mustConnect(b, sandbox.Config{})
-	ctx := testContext(b)
-	limits, err := e.ctl.RateLimits(ctx, crmName)
-	if err != nil {
-		b.Fatal(err)
-	}
-	win := limits.Windows[sbsalesforce.WindowDailyAPIRequests]
-	if limits.Disabled || win.Max == 0 {
-		b.Fatalf("the sandbox's rate limit is off (%+v); the benchmark needs the default", limits)
-	}
-	allowed := float64(win.Max) / win.Period().Seconds()
 	ins := make([]crm.ContactInput, n)
 	for i := range ins {
 		ins[i] = crm.ContactInput{ExternalID: fmt.Sprintf("shc-bench-%05d", i), Fields: map[string]string{
@@ -45,36 +35,5 @@ func benchUpsert(b *testing.B, n, batch int) {
 			"Title": "Analyst", "MailingCity": "London", "MailingCountry": "United Kingdom",
 		}}
 	}
-	before, err := e.ctl.Stats(ctx, crmName)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	start := time.Now()
-	for range b.N {
-		for s := 0; s < n; s += batch {
-			res, err := e.conn.UpsertContacts(ctx, e.account, ins[s:min(s+batch, n)], "")
-			if err != nil {
-				b.Fatalf("upsert at %d: %v", s, err)
-			}
-			for _, r := range res {
-				if r.Err != nil {
-					b.Fatalf("record %s: %v", r.ExternalID, r.Err)
-				}
-			}
-		}
-	}
-	elapsed := time.Since(start)
-	b.StopTimer()
-	after, err := e.ctl.Stats(ctx, crmName)
-	if err != nil {
-		b.Fatal(err)
-	}
-	got := float64(n*b.N) / elapsed.Seconds()
-	ceiling := float64(batch) * allowed
-	b.ReportMetric(got, "records/s")
-	b.ReportMetric(ceiling, "ceiling_records/s")
-	b.ReportMetric(100*got/ceiling, "%_of_ceiling")
-	b.ReportMetric(float64(after.Throttled-before.Throttled), "throttled")
-	b.ReportMetric(float64(after.Requests-before.Requests)/float64(b.N), "requests/op")
+	crmtest.BenchUpsert(b, e.ctl, crmName, sbsalesforce.WindowDailyAPIRequests, e.conn, e.account, ins, batch)
 }

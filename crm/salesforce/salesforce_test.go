@@ -31,20 +31,15 @@ type env struct {
 	base    string
 }
 
-func testContext(tb testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	tb.Cleanup(cancel)
-	return ctx
-}
+func testContext(tb testing.TB) context.Context { return crmtest.Context(tb) }
 
 // mustConnect starts a Salesforce sandbox, signs in through its consent page with PKCE the
 // way a user would, and returns a connected Account with its schema ensured.
 func mustConnect(tb testing.TB, cfg sandbox.Config) *env {
 	tb.Helper()
-	ctx := testContext(tb)
 	cfg.Only = []string{crmName}
 	srv, ctl := sandbox.MustStart(tb, cfg)
-	info, err := ctl.CRMInfo(ctx, crmName)
+	info, err := ctl.CRMInfo(testContext(tb), crmName)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -54,47 +49,16 @@ func mustConnect(tb testing.TB, cfg sandbox.Config) *env {
 		HTTP:      srv.Client(),
 		LimitWait: time.Second,
 	})
-	verifier := "verifier-0123456789-0123456789-0123456789-abcdefgh"
-	authURL, err := conn.AuthCodeURL("state-42", verifier, crm.AuthOptions{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cb, err := ctl.Authorize(ctx, authURL, true)
-	if err != nil {
-		tb.Fatalf("consent: %v", err)
-	}
-	if got := cb.Query().Get("state"); got != "state-42" {
-		tb.Fatalf("callback state = %q, want state-42 (%s)", got, cb)
-	}
-	tok, err := conn.Exchange(ctx, cb.Query().Get("code"), verifier, crm.AuthOptions{}, nil)
-	if err != nil {
-		tb.Fatalf("Exchange: %v", err)
-	}
-	if tok.APIBase != info.BaseURL {
-		tb.Fatalf("APIBase = %q, want the instance_url %q", tok.APIBase, info.BaseURL)
-	}
-	lim := crm.NewLimiter(conn.RateLimit(), 5*time.Second)
-	a := crm.NewAccount(conn, 1, "", crm.Schema{}, crm.NewMemoryTokenStore(tok), lim, srv.Client())
-	id, err := conn.Identity(ctx, a)
-	if err != nil {
-		tb.Fatalf("Identity: %v", err)
-	}
-	a.AccountID = id.AccountID
-	if a.Schema, err = conn.EnsureSchema(ctx, a); err != nil {
-		tb.Fatalf("EnsureSchema: %v", err)
-	}
+	a := crmtest.Connect(tb, ctl, srv.Client(), conn, crmtest.ConnectOptions{
+		Verifier: "verifier-0123456789-0123456789-0123456789-abcdefgh",
+		CheckToken: func(tok *crmsync.Token) error {
+			if tok.APIBase != info.BaseURL {
+				return fmt.Errorf("APIBase = %q, want the instance_url %q", tok.APIBase, info.BaseURL)
+			}
+			return nil
+		},
+	})
 	return &env{conn: conn, account: a, ctl: ctl, base: info.BaseURL}
-}
-
-// canonical maps Contact fields back to SalesHive field names through the default mappings.
-func canonical(conn *salesforce.Connector, rec emu.Record) map[string]string {
-	out := map[string]string{}
-	for _, m := range conn.DefaultMappings() {
-		if v := rec.String(m.CRMField); v != "" {
-			out[m.SourceField] = v
-		}
-	}
-	return out
 }
 
 func activityObject(k crmsync.ActivityKind) string {
@@ -105,7 +69,7 @@ func activityObject(k crmsync.ActivityKind) string {
 }
 
 func (e *env) crmtestEnv() *crmtest.Env {
-	var saved sandbox.RateLimits
+	throttle, unthrottle := crmtest.SandboxThrottle(e.ctl, crmName, sbsalesforce.WindowDailyAPIRequests)
 	return &crmtest.Env{
 		Connector:      e.conn,
 		Account:        e.account,
@@ -117,7 +81,7 @@ func (e *env) crmtestEnv() *crmtest.Env {
 			if err != nil {
 				return crmtest.Record{}, err
 			}
-			return crmtest.Record{Fields: canonical(e.conn, rec.Record), OwnerID: rec.String("OwnerId")}, nil
+			return crmtest.Record{Fields: crmtest.Canonical(e.conn, rec.Record), OwnerID: rec.String("OwnerId")}, nil
 		},
 		GetActivity: func(ctx context.Context, kind crmsync.ActivityKind, id string) (crmtest.Record, error) {
 			rec, err := e.ctl.Record(ctx, crmName, activityObject(kind), id)
@@ -126,20 +90,8 @@ func (e *env) crmtestEnv() *crmtest.Env {
 			}
 			return crmtest.Record{Fields: map[string]string{"subject": rec.String("Subject")}, OwnerID: rec.String("OwnerId"), ContactCRMID: rec.String("WhoId")}, nil
 		},
-		Throttle: func(ctx context.Context) error {
-			var err error
-			if saved, err = e.ctl.RateLimits(ctx, crmName); err != nil {
-				return err
-			}
-			_, err = e.ctl.SetRateLimits(ctx, crmName, sandbox.RateLimits{Windows: map[string]emu.Window{
-				sbsalesforce.WindowDailyAPIRequests: {Max: 2, PeriodMS: 1000, Rolling: true},
-			}})
-			return err
-		},
-		Unthrottle: func(ctx context.Context) error {
-			_, err := e.ctl.SetRateLimits(ctx, crmName, saved)
-			return err
-		},
+		Throttle:   throttle,
+		Unthrottle: unthrottle,
 	}
 }
 

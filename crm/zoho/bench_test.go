@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/saleshive/crmsync/crm"
+	"github.com/saleshive/crmsync/crm/crmtest"
 	"github.com/saleshive/crmsync/crm/zoho"
 	"github.com/saleshive/crmsync/sandbox/emu"
 	sbzoho "github.com/saleshive/crmsync/sandbox/zoho"
@@ -38,15 +39,7 @@ func BenchmarkUpsertContacts(b *testing.B) {
 func benchUpsert(b *testing.B, n, batch int, update bool, latencyMS int) {
 	e := mustConnect(b, "us", "us")
 	ctx := testContext(b)
-	limits, err := e.ctl.RateLimits(ctx, crmName)
-	if err != nil {
-		b.Fatal(err)
-	}
-	credits := limits.Windows[sbzoho.WindowCredits]
-	if limits.Disabled || credits.Max == 0 {
-		b.Fatalf("the sandbox's limits are off (%+v); the benchmark needs the defaults", limits)
-	}
-	perSecond := float64(credits.Max) / credits.Period().Seconds()
+	perSecond := crmtest.DefaultAllowance(b, ctx, e.ctl, crmName, sbzoho.WindowCredits)
 	ins := make([]crm.ContactInput, n)
 	for i := range ins {
 		ins[i] = crm.ContactInput{ExternalID: fmt.Sprintf("shc-bench-%05d", i), Fields: map[string]string{
@@ -54,20 +47,7 @@ func benchUpsert(b *testing.B, n, batch int, update bool, latencyMS int) {
 			"Title": "Analyst", "Mailing_City": "London", "Mailing_Country": "United Kingdom", "Phone": "+44 20 7946 0000",
 		}}
 	}
-	push := func() {
-		for s := 0; s < n; s += batch {
-			res, err := e.conn.UpsertContacts(ctx, e.account, ins[s:min(s+batch, n)], "")
-			if err != nil {
-				b.Fatalf("upsert at %d: %v", s, err)
-			}
-			for k, r := range res {
-				if r.Err != nil {
-					b.Fatalf("record %s: %v", r.ExternalID, r.Err)
-				}
-				ins[s+k].CRMID = r.CRMID
-			}
-		}
-	}
+	push := func() { crmtest.Push(b, ctx, e.conn, e.account, ins, batch, true) }
 	if update {
 		push() // create them first; the timed pushes carry CRM ids
 	}

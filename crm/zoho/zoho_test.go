@@ -32,11 +32,7 @@ type env struct {
 	base    string // {root}/zoho
 }
 
-func testContext(tb testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	tb.Cleanup(cancel)
-	return ctx
-}
+func testContext(tb testing.TB) context.Context { return crmtest.Context(tb) }
 
 // startSandbox serves a Zoho-only sandbox whose org lives in dc; users,
 // when not nil, replaces the seeded users.
@@ -67,9 +63,8 @@ func mustConnect(tb testing.TB, orgDC, pick string) *env {
 
 func mustConnectUsers(tb testing.TB, orgDC, pick string, users []emu.User) *env {
 	tb.Helper()
-	ctx := testContext(tb)
 	sb, srv, ctl := startSandbox(tb, orgDC, users)
-	info, err := ctl.CRMInfo(ctx, crmName)
+	info, err := ctl.CRMInfo(testContext(tb), crmName)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -78,33 +73,11 @@ func mustConnectUsers(tb testing.TB, orgDC, pick string, users []emu.User) *env 
 		Datacenters: zoho.SandboxDatacenters(info.BaseURL),
 		HTTP:        srv.Client(),
 	})
-	opts := crm.AuthOptions{Datacenter: crmsync.ZohoDatacenter(pick)}
-	authURL, err := conn.AuthCodeURL("state-42", "", opts)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cb, err := ctl.Authorize(ctx, authURL, true)
-	if err != nil {
-		tb.Fatalf("consent: %v", err)
-	}
-	q := cb.Query()
-	if q.Get("state") != "state-42" || q.Get("location") != orgDC {
-		tb.Fatalf("callback = %s", cb)
-	}
-	tok, err := conn.Exchange(ctx, q.Get("code"), "", opts, map[string]string{"accounts-server": q.Get("accounts-server"), "location": q.Get("location")})
-	if err != nil {
-		tb.Fatalf("Exchange: %v", err)
-	}
-	lim := crm.NewLimiter(conn.RateLimit(), 5*time.Second)
-	a := crm.NewAccount(conn, 1, "", crm.Schema{}, crm.NewMemoryTokenStore(tok), lim, srv.Client())
-	id, err := conn.Identity(ctx, a)
-	if err != nil {
-		tb.Fatalf("Identity: %v", err)
-	}
-	a.AccountID = id.AccountID
-	if a.Schema, err = conn.EnsureSchema(ctx, a); err != nil {
-		tb.Fatalf("EnsureSchema: %v", err)
-	}
+	a := crmtest.Connect(tb, ctl, srv.Client(), conn, crmtest.ConnectOptions{
+		Auth:           crm.AuthOptions{Datacenter: crmsync.ZohoDatacenter(pick)},
+		CallbackWant:   map[string]string{"location": orgDC},
+		CallbackParams: []string{"accounts-server", "location"},
+	})
 	return &env{conn: conn, account: a, ctl: ctl, sb: sb, base: info.BaseURL}
 }
 
@@ -123,18 +96,6 @@ func (k control) Count(ctx context.Context, object, field, value string) (int, e
 	return k.SandboxControl.Count(ctx, object, field, value)
 }
 
-// canonical maps Zoho contact fields back to SalesHive field names through
-// the connector's default mappings.
-func canonical(conn *zoho.Connector, rec emu.Record) map[string]string {
-	out := map[string]string{}
-	for _, m := range conn.DefaultMappings() {
-		if v := rec.String(m.CRMField); v != "" {
-			out[m.SourceField] = v
-		}
-	}
-	return out
-}
-
 // refID is the id of a stored lookup ({"name","id"}).
 func refID(v any) string {
 	m, _ := v.(map[string]any)
@@ -149,7 +110,7 @@ var activityObjects = map[crmsync.ActivityKind]string{
 }
 
 func (e *env) crmtestEnv() *crmtest.Env {
-	var saved sandbox.RateLimits
+	throttle, unthrottle := crmtest.SandboxThrottle(e.ctl, crmName, sbzoho.WindowCredits)
 	return &crmtest.Env{
 		Connector:      e.conn,
 		Account:        e.account,
@@ -161,7 +122,7 @@ func (e *env) crmtestEnv() *crmtest.Env {
 			if err != nil {
 				return crmtest.Record{}, err
 			}
-			return crmtest.Record{Fields: canonical(e.conn, rec.Record), OwnerID: refID(rec.Fields["Owner"])}, nil
+			return crmtest.Record{Fields: crmtest.Canonical(e.conn, rec.Record), OwnerID: refID(rec.Fields["Owner"])}, nil
 		},
 		GetActivity: func(ctx context.Context, kind crmsync.ActivityKind, id string) (crmtest.Record, error) {
 			if kind == crmsync.ActivityEmail {
@@ -183,20 +144,8 @@ func (e *env) crmtestEnv() *crmtest.Env {
 			}
 			return crmtest.Record{Fields: map[string]string{}, OwnerID: refID(rec.Fields["Owner"]), ContactCRMID: refID(rec.Fields["Who_Id"])}, nil
 		},
-		Throttle: func(ctx context.Context) error {
-			var err error
-			if saved, err = e.ctl.RateLimits(ctx, crmName); err != nil {
-				return err
-			}
-			_, err = e.ctl.SetRateLimits(ctx, crmName, sandbox.RateLimits{Windows: map[string]emu.Window{
-				sbzoho.WindowCredits: {Max: 2, PeriodMS: 1000, Rolling: true},
-			}})
-			return err
-		},
-		Unthrottle: func(ctx context.Context) error {
-			_, err := e.ctl.SetRateLimits(ctx, crmName, saved)
-			return err
-		},
+		Throttle:   throttle,
+		Unthrottle: unthrottle,
 	}
 }
 

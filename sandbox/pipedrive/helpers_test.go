@@ -3,21 +3,17 @@ package pipedrive
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/saleshive/crmsync/sandbox/emu"
+	"github.com/saleshive/crmsync/sandbox/emu/emutest"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current answers")
 
 // testEpoch is the fixed time of the test clock: tokens, windows and record
 // times only move when a test advances the clock.
@@ -62,40 +58,16 @@ func (r response) json(t *testing.T, v any) {
 // do sends a request to the sandbox with the given bearer token ("" for none).
 func (s *sandbox) do(method, path, token string, body any) response {
 	s.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	case []byte:
-		rd = bytes.NewReader(b)
-	default:
-		raw, err := json.Marshal(b)
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, s.base+path, rd)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	req := emutest.NewRequest(s.t, method, s.base+path, body)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	res, err := s.srv.Client().Do(req)
-	if err != nil {
-		s.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return response{status: res.StatusCode, header: res.Header, body: raw}
+	return fromEmu(emutest.Send(s.t, req))
+}
+
+// fromEmu is r as the tests read it.
+func fromEmu(r emutest.Response) response {
+	return response{status: r.Status, header: r.Header, body: r.Body}
 }
 
 // api sends an authenticated API request with the minted token.
@@ -117,21 +89,11 @@ func (s *sandbox) mustAPI(method, path string, body any, want int) response {
 // form posts a URL-encoded form with HTTP Basic client credentials ("" user: none).
 func (s *sandbox) form(path string, values url.Values, user, pass string) response {
 	s.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, s.base+path, strings.NewReader(values.Encode()))
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req := emutest.NewFormRequest(s.t, s.base+path, values)
 	if user != "" {
 		req.SetBasicAuth(user, pass)
 	}
-	res, err := s.srv.Client().Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	return response{status: res.StatusCode, header: res.Header, body: raw}
+	return fromEmu(emutest.Send(s.t, req))
 }
 
 // golden compares an exchange with testdata/name.golden: the request body
@@ -156,24 +118,7 @@ func golden(t *testing.T, name string, request any, r response) {
 	if err := enc.Encode(doc); err != nil {
 		t.Fatal(err)
 	}
-	got := buf.Bytes()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("golden %s: %v (run with -update to create it)", name, err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("golden %s differs (run with -update to accept):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
+	emutest.CompareGolden(t, name, buf.Bytes())
 }
 
 // errorBody is Pipedrive's error envelope as the tests read it.

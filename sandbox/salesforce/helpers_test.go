@@ -3,12 +3,8 @@ package salesforce
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,9 +12,8 @@ import (
 	"time"
 
 	"github.com/saleshive/crmsync/sandbox/emu"
+	"github.com/saleshive/crmsync/sandbox/emu/emutest"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // testEpoch is the fixed start of every test clock, so ids, dates and golden files repeat.
 var testEpoch = time.Date(2025, 6, 10, 12, 0, 0, 0, time.UTC)
@@ -65,44 +60,19 @@ func (s *sandbox) do(method, path string, body any) response {
 
 func (s *sandbox) doToken(token, method, path string, body any) response {
 	s.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		raw, err := json.Marshal(b)
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, s.base+path, rd)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	return s.send(req)
+	c := emutest.Client{T: s.t, Base: s.base}
+	return fromEmu(c.DoToken(token, method, path, body))
 }
 
+// send sends req without following redirects.
 func (s *sandbox) send(req *http.Request) response {
 	s.t.Helper()
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := client.Do(req)
-	if err != nil {
-		s.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return response{status: res.StatusCode, header: res.Header, body: b}
+	return fromEmu(emutest.Send(s.t, req))
+}
+
+// fromEmu is r as the tests read it.
+func fromEmu(r emutest.Response) response {
+	return response{status: r.Status, header: r.Header, body: r.Body}
 }
 
 // data prefixes a REST path with /services/data/v60.0.
@@ -161,20 +131,7 @@ func golden(t *testing.T, name string, request any, r response) {
 	for _, v := range volatile {
 		got = v.re.ReplaceAllString(got, v.repl)
 	}
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (run with -update): %v", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s mismatch (run with -update to accept)\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
+	emutest.CompareGolden(t, name, []byte(got))
 }
 
 func pretty(s string) string {

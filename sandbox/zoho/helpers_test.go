@@ -1,25 +1,18 @@
 package zoho
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/saleshive/crmsync/sandbox/emu"
+	"github.com/saleshive/crmsync/sandbox/emu/emutest"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // testStart is the fixed clock start of every test, so golden bodies are stable.
 var testStart = time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
@@ -67,36 +60,16 @@ func (r response) json(t testing.TB) map[string]any {
 // do sends a request with an optional JSON body and Authorization header.
 func (e *env) do(method, u, auth string, body any) response {
 	e.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		switch b := body.(type) {
-		case string:
-			rd = strings.NewReader(b)
-		default:
-			raw, err := json.Marshal(b)
-			if err != nil {
-				e.t.Fatal(err)
-			}
-			rd = bytes.NewReader(raw)
-		}
-	}
-	req, err := http.NewRequest(method, u, rd)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	req := emutest.NewRequest(e.t, method, u, body)
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
-	resp, err := e.client.Do(req)
-	if err != nil {
-		e.t.Fatalf("%s %s: %v", method, u, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return response{status: resp.StatusCode, header: resp.Header, body: raw}
+	return fromEmu(emutest.Send(e.t, req))
+}
+
+// fromEmu is r as the tests read it.
+func fromEmu(r emutest.Response) response {
+	return response{status: r.Status, header: r.Header, body: r.Body}
 }
 
 // api calls {base}/{dc}/api/crm/v8{path} with a Zoho-oauthtoken.
@@ -108,13 +81,8 @@ func (e *env) api(method, path, token string, body any) response {
 // postForm posts a form to the accounts server of dc.
 func (e *env) postForm(dc, path string, form url.Values) response {
 	e.t.Helper()
-	resp, err := e.client.PostForm(e.base+"/"+dc+"/accounts"+path, form)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return response{status: resp.StatusCode, header: resp.Header, body: raw}
+	c := emutest.Client{T: e.t, Base: e.base + "/" + dc + "/accounts"}
+	return fromEmu(c.Form(path, form))
 }
 
 const (
@@ -193,21 +161,7 @@ func (e *env) normalize(body []byte) []byte {
 // golden compares got (normalized) with testdata/{name}.golden.
 func (e *env) golden(name string, got []byte) {
 	e.t.Helper()
-	got = e.normalize(got)
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			e.t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		e.t.Fatalf("read golden (run with -update): %v", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		e.t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
+	emutest.CompareGolden(e.t, name, e.normalize(got))
 }
 
 // wantError checks a request-level Zoho error.

@@ -67,25 +67,7 @@ func (c *Client) Do(method, path string, body any) Response {
 // DoToken is Do with another token ("" sends no Authorization header).
 func (c *Client) DoToken(token, method, path string, body any) Response {
 	c.T.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		raw, err := json.Marshal(b)
-		if err != nil {
-			c.T.Fatal(err)
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, c.Base+path, rd)
-	if err != nil {
-		c.T.Fatal(err)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	req := NewRequest(c.T, method, c.Base+path, body)
 	if token != "" {
 		scheme := c.AuthScheme
 		if scheme == "" {
@@ -96,15 +78,50 @@ func (c *Client) DoToken(token, method, path string, body any) Response {
 	return Send(c.T, req)
 }
 
+// NewRequest builds a request to rawURL. body may be nil, a string or []byte
+// (sent as is) or a value marshalled to JSON; a request with a body is
+// sent as application/json.
+func NewRequest(t testing.TB, method, rawURL string, body any) *http.Request {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, rawURL, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req
+}
+
 // Form posts an application/x-www-form-urlencoded body.
 func (c *Client) Form(path string, values url.Values) Response {
 	c.T.Helper()
-	req, err := http.NewRequest(http.MethodPost, c.Base+path, strings.NewReader(values.Encode()))
+	return Send(c.T, NewFormRequest(c.T, c.Base+path, values))
+}
+
+// NewFormRequest builds a POST of values, URL-encoded, to rawURL.
+func NewFormRequest(t testing.TB, rawURL string, values url.Values) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, rawURL, strings.NewReader(values.Encode()))
 	if err != nil {
-		c.T.Fatal(err)
+		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return Send(c.T, req)
+	return req
 }
 
 // Send sends req without following redirects and records the answer.
@@ -160,8 +177,18 @@ func Golden(t testing.TB, name string, request any, r Response, masks ...Mask) {
 	for _, m := range append(DefaultMasks, masks...) {
 		got = m.RE.ReplaceAll(got, []byte(m.With))
 	}
+	CompareGolden(t, name, got)
+}
+
+// CompareGolden compares got with testdata/name.golden, or with -update
+// (re)writes the file.
+func CompareGolden(t testing.TB, name string, got []byte) {
+	t.Helper()
 	path := filepath.Join("testdata", name+".golden")
 	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +199,7 @@ func Golden(t testing.TB, name string, request any, r Response, masks ...Mask) {
 		t.Fatalf("golden %s: %v (run the tests with -update)", name, err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from %s:\n%s", name, path, got)
+		t.Errorf("%s differs from %s (run with -update to accept):\n--- got\n%s\n--- want\n%s", name, path, got, want)
 	}
 }
 
