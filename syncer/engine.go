@@ -25,15 +25,18 @@ type Config struct {
 	RateLimits map[crmsync.Provider]crm.RateLimit
 	HTTP       *http.Client
 
-	Interval       time.Duration // between syncs of a connection; default 5 minutes
-	RunBudget      time.Duration // one job run's time box before it re-queues; default 30 s
-	MaxRateWait    time.Duration // waits longer than this snooze the job; default 5 s
-	PendingBatch   int           // items read per step; default 1,000
-	MaxWorkers     int           // concurrent sync jobs per process; default 20
-	FetchCooldown  time.Duration // River fetch cooldown; default 5 ms (River's 100 ms caps throughput)
-	JobTimeout     time.Duration // default RunBudget + 2 minutes
-	RescueAfter    time.Duration // a job running this long is presumed dead; default JobTimeout + 1 minute
-	EventRetention time.Duration // default 30 days
+	Interval     time.Duration // between syncs of a connection; default 5 minutes
+	RunBudget    time.Duration // one job run's time box before it re-queues; default 30 s
+	MaxRateWait  time.Duration // waits longer than this snooze the job; default 5 s
+	PendingBatch int           // items read per step; default 1,000
+	// PushConcurrency is how many batches of one step are pushed at once
+	// (default 4); the account's rate limiter still paces them.
+	PushConcurrency int
+	MaxWorkers      int           // concurrent sync jobs per process; default 20
+	FetchCooldown   time.Duration // River fetch cooldown; default 5 ms (River's 100 ms caps throughput)
+	JobTimeout      time.Duration // default RunBudget + 2 minutes
+	RescueAfter     time.Duration // a job running this long is presumed dead; default JobTimeout + 1 minute
+	EventRetention  time.Duration // default 30 days
 	// Work makes this process run jobs; false makes it insert only (a web
 	// process in front of `crmsync worker` processes).
 	Work bool
@@ -58,6 +61,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.PendingBatch == 0 {
 		c.PendingBatch = 1000
+	}
+	if c.PushConcurrency == 0 {
+		c.PushConcurrency = 4
 	}
 	if c.MaxWorkers == 0 {
 		c.MaxWorkers = 20

@@ -146,6 +146,9 @@ type envOpts struct {
 	// unlimited turns crmsync's own rate limiters off (benchmarks that
 	// measure crmsync, not the CRMs' documented allowances).
 	unlimited bool
+	// limited keeps the sandboxes' documented rate limits on (they are off
+	// by default so tests do not wait on them).
+	limited bool
 }
 
 func newEnv(t testing.TB, c crmCase, o envOpts) *env {
@@ -176,7 +179,7 @@ func newEnv(t testing.TB, c crmCase, o envOpts) *env {
 	if err := syncer.Migrate(ctx, jobsDB); err != nil {
 		t.Fatal(err)
 	}
-	srv, sb := sandbox.MustStart(t, sandbox.Config{RateLimitsDisabled: true})
+	srv, sb := sandbox.MustStart(t, sandbox.Config{RateLimitsDisabled: !o.limited})
 	interval := o.interval
 	if interval == 0 {
 		interval = time.Hour // tests drive syncs themselves

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -336,9 +337,7 @@ func (e *Engine) pushContacts(ctx context.Context, conn *crmsync.Connection, con
 	if err := e.skipAll(ctx, conn, missing, "the contact no longer exists in SalesHive"); err != nil {
 		return err
 	}
-	size := connector.BatchSize()
-	for start := 0; start < len(inputs); start += size {
-		end := min(start+size, len(inputs))
+	return e.inBatches(ctx, len(inputs), connector.BatchSize(), func(start, end int) error {
 		begun := time.Now()
 		results, err := e.withRetries(ctx, func() ([]crm.Result, error) {
 			return connector.UpsertContacts(ctx, acct, inputs[start:end], conn.OwnerID)
@@ -349,11 +348,49 @@ func (e *Engine) pushContacts(ctx context.Context, conn *crmsync.Connection, con
 			}
 			results = failAll(inputs[start:end], err)
 		}
-		if err := e.record(ctx, conn, ready[start:end], results, time.Since(begun)); err != nil {
-			return err
-		}
+		return e.record(ctx, conn, ready[start:end], results, time.Since(begun))
+	})
+}
+
+// inBatches runs push for each batch [start, end) of n records, up to
+// Config.PushConcurrency at a time, so one batch's CRM round trip overlaps
+// another's ledger write. Every record is pushed by one batch only, so the
+// order between batches does not matter. It returns the first error; the
+// batches after it are not started.
+func (e *Engine) inBatches(ctx context.Context, n, size int, push func(start, end int) error) error {
+	sem := make(chan struct{}, e.cfg.PushConcurrency)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	failed := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return firstErr != nil
 	}
-	return nil
+	for start := 0; start < n && !failed(); start += size {
+		end := min(start+size, n)
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return ctx.Err()
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := push(start, end); err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
 }
 
 func (e *Engine) pushActivities(ctx context.Context, conn *crmsync.Connection, connector crm.Connector, acct *crm.Account, items []*crmsync.SyncItem) (bool, error) {

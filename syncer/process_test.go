@@ -31,8 +31,8 @@ const (
 	workerDBEnv   = "CRMSYNC_TEST_WORKER_DB"
 	workerSBEnv   = "CRMSYNC_TEST_WORKER_SANDBOX"
 	workerLogEnv  = "CRMSYNC_TEST_WORKER_RUNLOG"
-	childTimeout  = 5 * time.Second // job timeout: a killed run's lock expires soon after
-	childRescueIn = 6 * time.Second
+	childTimeout  = 20 * time.Second // job timeout: a killed run's lock expires soon after
+	childRescueIn = 25 * time.Second
 )
 
 func TestMain(m *testing.M) {

@@ -8,19 +8,16 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/saleshive/crmsync"
+	"github.com/saleshive/crmsync/internal/procstat"
 	"github.com/saleshive/crmsync/store"
 	"github.com/saleshive/crmsync/store/pgtest"
 	"github.com/saleshive/crmsync/web"
@@ -128,8 +125,8 @@ func runIngestBench(b *testing.B, ingest func(iter int) error) {
 	b.Helper()
 	runtime.GC()
 	debug.FreeOSMemory()
-	resetPeakRSS()
-	cpuBefore := processCPU()
+	procstat.ResetPeakRSS()
+	cpuBefore := procstat.CPU()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if err := ingest(i); err != nil {
@@ -141,8 +138,8 @@ func runIngestBench(b *testing.B, ingest func(iter int) error) {
 	b.ReportMetric(contacts/b.Elapsed().Seconds(), "contacts/s")
 	// CPU time is steadier than wall time on a shared machine: the
 	// difference between api and store is the HTTP layer's cost.
-	b.ReportMetric(float64((processCPU()-cpuBefore).Microseconds())/contacts, "cpu-µs/contact")
-	if peak := peakRSS(); peak > 0 {
+	b.ReportMetric(float64((procstat.CPU()-cpuBefore).Microseconds())/contacts, "cpu-µs/contact")
+	if peak := procstat.PeakRSS(); peak > 0 {
 		b.ReportMetric(float64(peak)/(1<<20), "peak-rss-MB")
 	}
 }
@@ -210,41 +207,6 @@ func postBatch(client *http.Client, url, token string, body []byte) error {
 		return fmt.Errorf("POST batch: %d %.300s", resp.StatusCode, data)
 	}
 	return nil
-}
-
-// resetPeakRSS resets the kernel's peak-RSS counter of this process
-// (Linux: writing 5 to /proc/self/clear_refs), so that peakRSS reports the
-// peak of the code that runs next.
-func resetPeakRSS() {
-	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
-}
-
-// processCPU returns the user plus system CPU time this process has used.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// peakRSS returns VmHWM, the process's peak resident set in bytes, or 0
-// where /proc is not available.
-func peakRSS() int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			if err != nil {
-				return 0
-			}
-			return kb << 10
-		}
-	}
-	return 0
 }
 
 // BenchmarkDecodeContactsBatch measures the server's JSON path alone: one
