@@ -8,6 +8,7 @@ import (
 	"github.com/saleshive/crmsync/crm/crmtest"
 	"github.com/saleshive/crmsync/crm/salesforce"
 	"github.com/saleshive/crmsync/sandbox"
+	"github.com/saleshive/crmsync/sandbox/emu"
 	sbsalesforce "github.com/saleshive/crmsync/sandbox/salesforce"
 )
 
@@ -21,13 +22,24 @@ import (
 // allowance per second), the share of it, throttled requests and requests per op. The
 // 24-hour window lets a client burst far above the sustained rate, which the limiter's
 // burst (a tenth of the allowance) permits, so short runs exceed the ceiling.
+//
+// The Latency100ms cases add 100 ms to every sandbox answer, about a real
+// Salesforce round trip, so batch and per-record pushes are compared at what
+// a request really costs rather than at in-process speed.
 func BenchmarkUpsertContacts(b *testing.B) {
-	b.Run("Batch200", func(b *testing.B) { benchUpsert(b, 10_000, salesforce.MaxBatch) })
-	b.Run("PerRecord", func(b *testing.B) { benchUpsert(b, 300, 1) })
+	b.Run("Batch200", func(b *testing.B) { benchUpsert(b, 10_000, salesforce.MaxBatch, 0) })
+	b.Run("PerRecord", func(b *testing.B) { benchUpsert(b, 300, 1, 0) })
+	b.Run("Batch200Latency100ms", func(b *testing.B) { benchUpsert(b, 2_000, salesforce.MaxBatch, 100) })
+	b.Run("PerRecordLatency100ms", func(b *testing.B) { benchUpsert(b, 50, 1, 100) })
 }
 
-func benchUpsert(b *testing.B, n, batch int) {
+func benchUpsert(b *testing.B, n, batch, latencyMS int) {
 	e := mustConnect(b, sandbox.Config{})
+	if latencyMS > 0 {
+		if err := e.ctl.SetFaults(crmtest.Context(b), crmName, emu.FaultConfig{LatencyMS: latencyMS}); err != nil {
+			b.Fatal(err)
+		}
+	}
 	ins := make([]crm.ContactInput, n)
 	for i := range ins {
 		ins[i] = crm.ContactInput{ExternalID: fmt.Sprintf("shc-bench-%05d", i), Fields: map[string]string{
