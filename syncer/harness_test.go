@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,6 +150,9 @@ type envOpts struct {
 	// limited keeps the sandboxes' documented rate limits on (they are off
 	// by default so tests do not wait on them).
 	limited bool
+	// sandboxURL, if set, is a sandbox already running (in another
+	// process) to use instead of starting one in this process.
+	sandboxURL string
 }
 
 func newEnv(t testing.TB, c crmCase, o envOpts) *env {
@@ -179,7 +183,12 @@ func newEnv(t testing.TB, c crmCase, o envOpts) *env {
 	if err := syncer.Migrate(ctx, jobsDB); err != nil {
 		t.Fatal(err)
 	}
-	srv, sb := sandbox.MustStart(t, sandbox.Config{RateLimitsDisabled: !o.limited})
+	sbURL, sb := o.sandboxURL, sandbox.NewClient(o.sandboxURL)
+	if sbURL == "" {
+		var srv *httptest.Server
+		srv, sb = sandbox.MustStart(t, sandbox.Config{RateLimitsDisabled: !o.limited})
+		sbURL = srv.URL
+	}
 	interval := o.interval
 	if interval == 0 {
 		interval = time.Hour // tests drive syncs themselves
@@ -188,7 +197,7 @@ func newEnv(t testing.TB, c crmCase, o envOpts) *env {
 		Store:      db,
 		Database:   jobsDB,
 		Sealer:     kr,
-		Connectors: allConnectors(srv.URL),
+		Connectors: allConnectors(sbURL),
 		RateLimits: rateLimits(o.unlimited),
 		Interval:   interval,
 		RunBudget:  5 * time.Second,
@@ -211,7 +220,7 @@ func newEnv(t testing.TB, c crmCase, o envOpts) *env {
 	if err := db.CreateWorkspace(ctx, ws); err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, ctx: ctx, c: c, db: db, eng: eng, sb: sb, ws: ws, dbURL: url, sandboxURL: srv.URL}
+	return &env{t: t, ctx: ctx, c: c, db: db, eng: eng, sb: sb, ws: ws, dbURL: url, sandboxURL: sbURL}
 }
 
 // testKey is the secret key of every test database, so child worker

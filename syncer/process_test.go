@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -18,6 +21,7 @@ import (
 
 	"github.com/saleshive/crmsync"
 	"github.com/saleshive/crmsync/crm/crmtest"
+	"github.com/saleshive/crmsync/sandbox"
 	"github.com/saleshive/crmsync/secret"
 	"github.com/saleshive/crmsync/store"
 	"github.com/saleshive/crmsync/store/pgtest"
@@ -36,6 +40,13 @@ const (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(sandboxChildEnv) == "1" {
+		if err := runChildSandbox(); err != nil {
+			fmt.Fprintln(os.Stderr, "child sandbox:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if os.Getenv(workerEnv) == "1" {
 		if err := runChildWorker(); err != nil {
 			fmt.Fprintln(os.Stderr, "child worker:", err)
@@ -44,6 +55,56 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	pgtest.Main(m)
+}
+
+// sandboxChildEnv makes this test binary a sandbox server process, so a
+// benchmark can measure crmsync's memory without the emulated CRM's.
+const sandboxChildEnv = "CRMSYNC_TEST_SANDBOX_CHILD"
+
+// runChildSandbox serves the sandboxes (rate limits off) on a loopback
+// port, prints its URL on the first line of stdout, and serves until
+// stdin closes.
+func runChildSandbox() error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("http://%s\n", ln.Addr())
+	srv := &http.Server{Handler: sandbox.New(sandbox.Config{RateLimitsDisabled: true}).Handler()}
+	go func() {
+		io.Copy(io.Discard, os.Stdin)
+		srv.Close()
+	}()
+	if err := srv.Serve(ln); err != http.ErrServerClosed {
+		return err
+	}
+	return nil
+}
+
+// startSandboxProcess starts the sandboxes in a child process and returns
+// their URL; the process ends with the test.
+func startSandboxProcess(tb testing.TB) string {
+	tb.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), sandboxChildEnv+"=1")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { stdin.Close(); cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		tb.Fatalf("child sandbox: %v", err)
+	}
+	return strings.TrimSpace(line)
 }
 
 // runChildWorker is a crmsync worker process: the engine with every
