@@ -110,7 +110,15 @@ func (c *Client) send(ctx context.Context, method, url, contentType string, body
 	}
 	req.Header.Set("Accept", "application/json")
 	c.Protocol.Authorize(req, tok)
-	hc := c.HTTP
+	return Send(ctx, c.HTTP, req)
+}
+
+// Send sends one request and reads its answer in full (up to 32 MiB). It
+// is what Client does after authorizing, and what connectors use for the
+// calls that carry no account token (revoking a token at the OAuth host).
+// A transport failure is ProblemCRMUnavailable; the context's own error is
+// returned unchanged when it is done. hc nil means http.DefaultClient.
+func Send(ctx context.Context, hc *http.Client, req *http.Request) (*Response, error) {
 	if hc == nil {
 		hc = http.DefaultClient
 	}
@@ -119,7 +127,7 @@ func (c *Client) send(ctx context.Context, method, url, contentType string, body
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, &Error{Problem: crmsync.ProblemCRMUnavailable, CRMMessage: "The CRM did not answer.", Err: fmt.Errorf("%s %s: %w", method, redactURL(url), err)}
+		return nil, &Error{Problem: crmsync.ProblemCRMUnavailable, CRMMessage: "The CRM did not answer.", Err: fmt.Errorf("%s %s: %w", req.Method, redactURL(req.URL.String()), err)}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))

@@ -3,7 +3,6 @@ package hubspot
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -306,10 +305,4 @@ func rateLimitWait(header http.Header, policy, msg string) time.Duration {
 		return time.Second
 	}
 	return interval(header)
-}
-
-// readBody reads at most 1 MiB of an answer for classification.
-func readBody(resp *http.Response) []byte {
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	return b
 }

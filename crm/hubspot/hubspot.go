@@ -149,23 +149,14 @@ func (c *Connector) Revoke(ctx context.Context, tok *crmsync.Token) error {
 	if err != nil {
 		return fmt.Errorf("hubspot: revoke token: %w", err)
 	}
-	hc := c.http
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
+	resp, err := crm.Send(ctx, c.http, req)
 	if err != nil {
-		if crm.IsContextError(ctx.Err()) {
-			return ctx.Err()
-		}
-		return fmt.Errorf("hubspot: revoke token: %w", &crm.Error{Problem: crmsync.ProblemCRMUnavailable, CRMMessage: "HubSpot did not answer.", Err: err})
+		return fmt.Errorf("hubspot: revoke token: %w", err)
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode/100 == 2 || resp.StatusCode == http.StatusNotFound {
 		return nil
 	}
-	body := readBody(resp)
-	return fmt.Errorf("hubspot: revoke token: %w", classify(resp.StatusCode, resp.Header, body))
+	return fmt.Errorf("hubspot: revoke token: %w", classify(resp.StatusCode, resp.Header, resp.Body))
 }
 
 // tokenInfo is the answer of GET /oauth/v1/access-tokens/{token}.

@@ -2,7 +2,6 @@ package pipedrive
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -186,13 +185,4 @@ func plainMessage(status int, body []byte) string {
 		s = s[:300] + "…"
 	}
 	return s
-}
-
-// maxErrorBody caps what is read of an error answer outside crm.Client.
-const maxErrorBody = 64 << 10
-
-// readBody reads an error answer's body (capped).
-func readBody(resp *http.Response) []byte {
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	return b
 }

@@ -181,22 +181,14 @@ func (c *Connector) Revoke(ctx context.Context, tok *crmsync.Token) error {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth(c.flow.App.ClientID, c.flow.App.ClientSecret)
-	hc := c.http
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
+	resp, err := crm.Send(ctx, c.http, req)
 	if err != nil {
-		if crm.IsContextError(ctx.Err()) {
-			return ctx.Err()
-		}
-		return fmt.Errorf("pipedrive: revoke token: %w", &crm.Error{Problem: crmsync.ProblemCRMUnavailable, CRMMessage: "Pipedrive did not answer.", Err: err})
+		return fmt.Errorf("pipedrive: revoke token: %w", err)
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode/100 == 2 {
 		return nil
 	}
-	return fmt.Errorf("pipedrive: revoke token: %w", classify(resp.StatusCode, resp.Header, readBody(resp)))
+	return fmt.Errorf("pipedrive: revoke token: %w", classify(resp.StatusCode, resp.Header, resp.Body))
 }
 
 // checkAPIDomain accepts the configured API base, or an https Pipedrive host.

@@ -215,17 +215,12 @@ func (c *Connector) Revoke(ctx context.Context, tok *crmsync.Token) error {
 		return fmt.Errorf("salesforce: revoke token: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	hc := c.http
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	res, err := hc.Do(req)
+	res, err := crm.Send(ctx, c.http, req)
 	if err != nil {
-		return fmt.Errorf("salesforce: revoke token: %w", &crm.Error{Problem: crmsync.ProblemCRMUnavailable, CRMMessage: "Salesforce did not answer.", Err: err})
+		return fmt.Errorf("salesforce: revoke token: %w", err)
 	}
-	defer res.Body.Close()
 	var oe oauthError
-	_ = json.NewDecoder(res.Body).Decode(&oe)
+	_ = json.Unmarshal(res.Body, &oe)
 	switch {
 	case res.StatusCode == http.StatusOK, oe.Error == "invalid_token":
 		return nil

@@ -209,18 +209,10 @@ func (c *Connector) Revoke(ctx context.Context, tok *crmsync.Token) error {
 	if err != nil {
 		return fmt.Errorf("zoho: revoke token: %w", err)
 	}
-	hc := c.http
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
+	resp, err := crm.Send(ctx, c.http, req)
 	if err != nil {
-		if crm.IsContextError(ctx.Err()) {
-			return ctx.Err()
-		}
-		return fmt.Errorf("zoho: revoke token: %w", &crm.Error{Problem: crmsync.ProblemCRMUnavailable, CRMMessage: "Zoho did not answer.", Err: err})
+		return fmt.Errorf("zoho: revoke token: %w", err)
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode/100 == 2 || resp.StatusCode == http.StatusBadRequest {
 		return nil
 	}
