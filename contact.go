@@ -139,6 +139,9 @@ type ContactService interface {
 	FindContactByID(ctx context.Context, workspaceID, id int64) (*Contact, error)
 	FindContactBySourceID(ctx context.Context, workspaceID int64, sourceID string) (*Contact, error)
 	FindContacts(ctx context.Context, workspaceID int64, filter ContactFilter) ([]*Contact, error)
+	// FindContactIDs returns the IDs of the page FindContacts would return
+	// for filter, without reading the contacts.
+	FindContactIDs(ctx context.Context, workspaceID int64, filter ContactFilter) ([]int64, error)
 	// FindContactsByIDs returns the contacts of the workspace among ids, in
 	// no particular order; unknown ids are left out.
 	FindContactsByIDs(ctx context.Context, workspaceID int64, ids []int64) ([]*Contact, error)

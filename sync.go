@@ -121,8 +121,8 @@ type SyncService interface {
 	// connection, or sets existing non-pending items back to pending; it
 	// never creates a second item for the same object.
 	EnqueueItems(ctx context.Context, workspaceID, connectionID int64, objects []SyncObject) error
-	// FindPendingItems returns up to limit pending items, contacts first,
-	// then by id.
+	// FindPendingItems returns up to limit (at most 10,000) pending items,
+	// contacts first, then by id.
 	FindPendingItems(ctx context.Context, workspaceID, connectionID int64, limit int) ([]*SyncItem, error)
 	// FindSyncItems returns the items of the given objects (any state).
 	FindSyncItems(ctx context.Context, workspaceID, connectionID int64, objectType ObjectType, objectIDs []int64) ([]*SyncItem, error)

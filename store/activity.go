@@ -57,7 +57,7 @@ func (db *DB) UpsertActivities(ctx context.Context, workspaceID int64, activitie
 	now := db.nowUTC()
 	contactIDs := make([]int64, len(activities))
 	var ups []upserted
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
+	err := db.withTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		// Bump the counter first: it also proves the workspace exists and
 		// serialises this workspace's writers before we read its contacts.
 		first, err := db.allocSeqs(ctx, tx, workspaceID, len(activities))

@@ -42,7 +42,7 @@ func (db *DB) CreateAlert(ctx context.Context, a *crmsync.Alert) error {
 		return err
 	}
 	now := db.nowUTC()
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
+	err := db.withTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := db.connectionExists(ctx, tx, a.WorkspaceID, a.ConnectionID); err != nil {
 			return err
 		}

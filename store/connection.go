@@ -45,7 +45,7 @@ func (db *DB) EnsureConnection(ctx context.Context, workspaceID int64, provider 
 	}
 	now := db.nowUTC()
 	t := crmsync.DefaultSyncToggles
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
+	err := db.withTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := db.workspaceExists(ctx, tx, workspaceID); err != nil {
 			return err
 		}
@@ -319,7 +319,7 @@ func (db *DB) SaveConnectionToken(ctx context.Context, workspaceID, id int64, to
 	now := db.nowUTC()
 	conflict := crmsync.Errorf(crmsync.ECONFLICT, "The connection's token was changed by another process; read it again.")
 	var version int64
-	err = db.withTx(ctx, func(tx *sql.Tx) error {
+	err = db.withTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, db.q("SELECT 1 FROM connections WHERE workspace_id = ? AND id = ?"), workspaceID, id).Scan(&one)
 		if isNoRows(err) {
@@ -372,7 +372,7 @@ func (db *DB) SaveConnectionToken(ctx context.Context, workspaceID, id int64, to
 // another workspace's connection is ENOTFOUND.
 func (db *DB) DeleteConnectionToken(ctx context.Context, workspaceID, id int64) error {
 	op := fmt.Sprintf("delete token of connection %d (workspace %d)", id, workspaceID)
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
+	err := db.withTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, db.q("SELECT 1 FROM connections WHERE workspace_id = ? AND id = ?"), workspaceID, id).Scan(&one)
 		if isNoRows(err) {

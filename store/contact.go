@@ -59,7 +59,7 @@ func (db *DB) UpsertContacts(ctx context.Context, workspaceID int64, contacts []
 	}
 	now := db.nowUTC()
 	var ups []upserted
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
+	err := db.withTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		first, err := db.allocSeqs(ctx, tx, workspaceID, len(contacts))
 		if err != nil {
 			return err
@@ -198,11 +198,36 @@ func (db *DB) FindContactBySourceID(ctx context.Context, workspaceID int64, sour
 	return c, wrap(fmt.Sprintf("find contact by source id (workspace %d)", workspaceID), err)
 }
 
+// contactsPage is the FROM and WHERE of a page of a workspace's contacts by
+// id (arguments: workspace, after id, limit); the contacts_workspace_id
+// index answers it without a sort.
+const contactsPage = " FROM contacts WHERE workspace_id = ? AND id > ? ORDER BY id LIMIT ?"
+
 // FindContacts returns a page of the workspace's contacts by id.
 func (db *DB) FindContacts(ctx context.Context, workspaceID int64, filter crmsync.ContactFilter) ([]*crmsync.Contact, error) {
 	return db.queryContacts(ctx, fmt.Sprintf("find contacts (workspace %d)", workspaceID),
-		"SELECT "+contactReadCols+" FROM contacts WHERE workspace_id = ? AND id > ? ORDER BY id LIMIT ?",
+		"SELECT "+contactReadCols+contactsPage, workspaceID, filter.AfterID, limit(filter.Limit, 100))
+}
+
+// FindContactIDs returns the IDs of a page of the workspace's contacts, in
+// order; it reads only the (workspace_id, id) index.
+func (db *DB) FindContactIDs(ctx context.Context, workspaceID int64, filter crmsync.ContactFilter) ([]int64, error) {
+	op := fmt.Sprintf("find contact ids (workspace %d)", workspaceID)
+	rows, err := db.read.QueryContext(ctx, db.q("SELECT id"+contactsPage),
 		workspaceID, filter.AfterID, limit(filter.Limit, 100))
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	ids := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, wrap(op, err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, wrap(op, rows.Err())
 }
 
 // FindContactsByIDs returns the workspace's contacts among ids, by id;

@@ -142,6 +142,17 @@ func TestContactService_FindContacts(t *testing.T) {
 			if err != nil || len(byIDs) != 2 {
 				t.Fatalf("FindContactsByIDs = %d contacts, %v; want 2", len(byIDs), err)
 			}
+			ids1, err := db.FindContactIDs(ctx, ws.ID, crmsync.ContactFilter{Limit: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids2, err := db.FindContactIDs(ctx, ws.ID, crmsync.ContactFilter{AfterID: ids1[len(ids1)-1], Limit: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, append(ids1, ids2...)); diff != "" {
+				t.Fatalf("paged FindContactIDs (-want +got):\n%s", diff)
+			}
 		})
 
 		t.Run("ErrNotFound", func(t *testing.T) {
@@ -163,6 +174,10 @@ func TestContactService_FindContacts(t *testing.T) {
 			byIDs, err := db.FindContactsByIDs(ctx, other.ID, []int64{cs[0].ID, cs[1].ID})
 			if err != nil || len(byIDs) != 0 {
 				t.Fatalf("other workspace finds %d contacts by id, %v", len(byIDs), err)
+			}
+			ids, err := db.FindContactIDs(ctx, other.ID, crmsync.ContactFilter{})
+			if err != nil || len(ids) != 0 {
+				t.Fatalf("other workspace lists %d contact ids, %v", len(ids), err)
 			}
 			if n, err := db.CountContacts(ctx, other.ID); err != nil || n != 0 {
 				t.Fatalf("other workspace counts %d contacts, %v", n, err)

@@ -154,6 +154,9 @@ type dialect interface {
 	upsertBatch(ctx context.Context, tx *sql.Tx, t *batchTable, rows [][]any) ([]upserted, error)
 	// insertBatch inserts rows into t.
 	insertBatch(ctx context.Context, tx *sql.Tx, t *batchTable, rows [][]any) error
+	// stmtContext is the context the statements of a write transaction
+	// run under.
+	stmtContext(ctx context.Context) context.Context
 	// updateSyncItems stores each result on its item of the connection
 	// (attempts + 1, updated_at = now) and returns how many items matched.
 	updateSyncItems(ctx context.Context, tx *sql.Tx, results []crmsync.ItemResult, now any, workspaceID, connectionID int64) (int64, error)
@@ -238,12 +241,14 @@ func (db *DB) chunkSize(cols, extra int) int {
 }
 
 // withTx runs fn in a write transaction, committing if it returns nil.
-func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// fn's statements run under the dialect's statement context (stmtContext);
+// ctx ending still rolls the transaction back between statements.
+func (db *DB) withTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(db.d.stmtContext(ctx), tx); err != nil {
 		tx.Rollback()
 		return err
 	}

@@ -22,6 +22,9 @@ type postgresDialect struct{}
 
 func (postgresDialect) name() string { return "postgres" }
 
+// stmtContext keeps ctx: a statement waiting on a row lock must end with it.
+func (postgresDialect) stmtContext(ctx context.Context) context.Context { return ctx }
+
 func (postgresDialect) open(ctx context.Context, u string, maxConns int) (*sql.DB, *sql.DB, error) {
 	db, err := sql.Open("pgx", u)
 	if err != nil {
@@ -226,31 +229,19 @@ func (postgresDialect) insertBatch(ctx context.Context, tx *sql.Tx, t *batchTabl
 }
 
 // updateSyncItems updates the items with one statement per 1,000 results:
-// the results ride in a VALUES list joined to the items, which PostgreSQL
-// plans as a join by primary key, one round trip per chunk.
+// the results ride in a VALUES list joined to the items by primary key, one
+// round trip per chunk.
 func (postgresDialect) updateSyncItems(ctx context.Context, tx *sql.Tx, results []crmsync.ItemResult, now any, workspaceID, connectionID int64) (int64, error) {
 	const chunk = 1000
 	var n int64
 	for lo := 0; lo < len(results); lo += chunk {
 		hi := min(lo+chunk, len(results))
-		var vals strings.Builder
 		args := make([]any, 0, (hi-lo)*6+3)
-		for i, r := range results[lo:hi] {
-			if i > 0 {
-				vals.WriteByte(',')
-			}
-			k := len(args)
-			fmt.Fprintf(&vals, "($%d::bigint, $%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6)
+		for _, r := range results[lo:hi] {
 			args = append(args, r.ItemID, string(r.State), r.CRMID, string(r.Problem), r.CRMMessage, r.Reason)
 		}
-		k := len(args)
 		args = append(args, now, workspaceID, connectionID)
-		query := fmt.Sprintf(`WITH r0 (id, state, crm_id, problem, crm_message, reason) AS (VALUES %s),
-			r AS (SELECT r0.*, $%d::timestamptz AS now FROM r0)
-			UPDATE sync_items SET `+syncItemSet+`
-			FROM r WHERE sync_items.id = r.id AND sync_items.workspace_id = $%d AND sync_items.connection_id = $%d`,
-			vals.String(), k+1, k+2, k+3)
-		res, err := tx.ExecContext(ctx, query, args...)
+		res, err := tx.ExecContext(ctx, pgUpdateSyncItemsSQL(hi-lo), args...)
 		if err != nil {
 			return n, err
 		}
@@ -261,4 +252,29 @@ func (postgresDialect) updateSyncItems(ctx context.Context, tx *sql.Tx, results 
 		n += m
 	}
 	return n, nil
+}
+
+// pgUpdateSyncItemsSQL is the statement that stores n results: arguments
+// id, state, crm_id, problem, crm_message, reason per result, then now, the
+// workspace and the connection.
+//
+// The workspace and connection ride in r, materialized, so that they are
+// join conditions: as constants they let a planner with stale statistics (a
+// ledger grows by thousands of rows a second) scan the connection's items
+// once per result instead of looking each result up by primary key.
+func pgUpdateSyncItemsSQL(n int) string {
+	var vals strings.Builder
+	for i := range n {
+		if i > 0 {
+			vals.WriteByte(',')
+		}
+		k := i * 6
+		fmt.Fprintf(&vals, "($%d::bigint, $%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6)
+	}
+	k := n * 6
+	return fmt.Sprintf(`WITH r0 (id, state, crm_id, problem, crm_message, reason) AS (VALUES %s),
+		r AS MATERIALIZED (SELECT r0.*, $%d::timestamptz AS now, $%d::bigint AS workspace_id, $%d::bigint AS connection_id FROM r0)
+		UPDATE sync_items SET `+syncItemSet+`
+		FROM r WHERE sync_items.id = r.id AND sync_items.workspace_id = r.workspace_id AND sync_items.connection_id = r.connection_id`,
+		vals.String(), k+1, k+2, k+3)
 }

@@ -91,6 +91,15 @@ func (sqliteDialect) open(ctx context.Context, u string, maxConns int) (*sql.DB,
 
 func (sqliteDialect) rebind(q string) string { return q }
 
+// stmtContext drops ctx's cancellation: under a cancellable context the
+// driver starts a watcher goroutine and a progress handler per statement,
+// a third of a small write's cost. A write transaction's statements are
+// short, lock waits end at busy_timeout, and database/sql still rolls the
+// transaction back when ctx ends.
+func (sqliteDialect) stmtContext(ctx context.Context) context.Context {
+	return context.WithoutCancel(ctx)
+}
+
 func (sqliteDialect) timeArg(t time.Time) any { return t.UnixMicro() }
 
 // maxParams is SQLITE_MAX_VARIABLE_NUMBER's default since 3.32.

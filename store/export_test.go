@@ -112,7 +112,7 @@ func (db *DB) ReadPoolExecForTest(query string) error {
 }
 
 // QueryPlansForTest returns the database's plan for each hot read query of
-// the sync ledger, by name. On PostgreSQL sequential scans are disabled for
+// the sync ledger and of the pages import and the API walk, by name. On PostgreSQL sequential scans are disabled for
 // the EXPLAIN, so a plan still scanning the table means no index fits.
 func (db *DB) QueryPlansForTest(tb testing.TB) map[string]string {
 	tb.Helper()
@@ -127,10 +127,16 @@ func (db *DB) QueryPlansForTest(tb testing.TB) map[string]string {
 		"recent events":     {eventsQ, eventsArgs},
 		"older events page": {pageQ, pageArgs},
 		"health events":     {db.healthEventsSQL(), []any{now, 1, 1, now, now}},
-		"health pending":    {healthPendingSQL, []any{1, 1, "pending"}},
-		"health failed":     {healthFailedSQL, []any{1, 1, "failed", now}},
+		"health pending":    {healthPendingSQL, []any{1, 1}},
+		"health failed":     {healthFailedSQL, []any{1, 1, now}},
+		"pending items":     {pendingItemsSQL, []any{1, 1, "contact", 100}},
+		"retry failed":      {"SELECT id FROM sync_items WHERE workspace_id = ? AND connection_id = ? AND " + stateFailed, []any{1, 1}},
+		"retry unsynced":    {"SELECT id FROM sync_items WHERE workspace_id = ? AND connection_id = ? AND " + stateContactNotSynced + " AND object_type = 'activity'", []any{1, 1}},
 		"changes since":     {"SELECT seq FROM change_log WHERE workspace_id = ? AND seq > ? ORDER BY seq LIMIT ?", []any{1, 0, 100}},
 		"prune":             {"SELECT id FROM sync_events WHERE at < ? LIMIT ?", []any{now, 10}},
+		"contacts page":     {"SELECT " + contactReadCols + contactsPage, []any{1, 0, 100}},
+		"contact ids page":  {"SELECT id" + contactsPage, []any{1, 0, 1000}},
+		"activities page":   {"SELECT " + activityReadCols + activityFrom + "WHERE a.workspace_id = ? AND a.id > ? ORDER BY a.id LIMIT ?", []any{1, 0, 100}},
 	}
 	plans := map[string]string{}
 	for name, qa := range queries {
@@ -167,4 +173,46 @@ func (db *DB) QueryPlansForTest(tb testing.TB) map[string]string {
 		plans[name] = strings.Join(lines, "\n")
 	}
 	return plans
+}
+
+// SyncItemsUpdatePlanForTest returns PostgreSQL's generic plan for storing
+// results of the given items (its plan once a prepared statement has run
+// five times).
+func (db *DB) SyncItemsUpdatePlanForTest(tb testing.TB, workspaceID, connectionID int64, itemIDs []int64) string {
+	tb.Helper()
+	ctx := context.Background()
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "SET LOCAL plan_cache_mode = force_generic_plan"); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, "PREPARE update_items AS "+pgUpdateSyncItemsSQL(len(itemIDs))); err != nil {
+		tb.Fatal(err)
+	}
+	defer tx.ExecContext(ctx, "DEALLOCATE update_items")
+	var args []string
+	for _, id := range itemIDs {
+		args = append(args, fmt.Sprint(id), "'synced'", "'crm-1'", "''", "''", "''")
+	}
+	args = append(args, "now()", fmt.Sprint(workspaceID), fmt.Sprint(connectionID))
+	rows, err := tx.QueryContext(ctx, "EXPLAIN EXECUTE update_items("+strings.Join(args, ", ")+")")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			tb.Fatal(err)
+		}
+		lines = append(lines, line)
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return strings.Join(lines, "\n")
 }

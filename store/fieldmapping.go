@@ -44,7 +44,7 @@ func (db *DB) CreateFieldMapping(ctx context.Context, workspaceID int64, m *crms
 		return err
 	}
 	now := db.t(db.nowUTC())
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
+	err := db.withTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, db.q("SELECT 1 FROM connections WHERE workspace_id = ? AND id = ?"), workspaceID, m.ConnectionID).Scan(&one)
 		if isNoRows(err) {

@@ -69,7 +69,7 @@ func (db *DB) CreateSession(ctx context.Context, userID, workspaceID int64, ttl 
 	hash, _ := sessionHash(token)
 	now := db.nowUTC()
 	s := &crmsync.Session{UserID: userID, WorkspaceID: workspaceID, CSRFToken: csrf, CreatedAt: now, ExpiresAt: normTime(now.Add(ttl))}
-	err = db.withTx(ctx, func(tx *sql.Tx) error {
+	err = db.withTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var one int
 		if err := tx.QueryRowContext(ctx, db.q("SELECT 1 FROM users WHERE id = ?"), userID).Scan(&one); isNoRows(err) {
 			return notFound("User %d not found.", userID)
@@ -118,7 +118,7 @@ func (db *DB) SwitchSessionWorkspace(ctx context.Context, token string, workspac
 	if !ok {
 		return errNoSession()
 	}
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
+	err := db.withTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := db.workspaceExists(ctx, tx, workspaceID); err != nil {
 			return err
 		}

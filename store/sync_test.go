@@ -105,6 +105,28 @@ func TestSyncService_EnqueueItems(t *testing.T) {
 	})
 }
 
+// TestSyncService_FindPendingItemsLimit reads a sync step of up to 10,000
+// items at once, and no more.
+func TestSyncService_FindPendingItemsLimit(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newSyncFixture(t, db)
+		objs := make([]crmsync.SyncObject, 10001)
+		for i := range objs {
+			objs[i] = crmsync.SyncObject{Type: crmsync.ObjectContact, ID: int64(1000000 + i)}
+		}
+		if err := db.EnqueueItems(ctx, f.ws.ID, f.conn.ID, objs); err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct{ limit, want int }{{0, 100}, {2500, 2500}, {10000, 10000}, {50000, 10000}} {
+			items, err := db.FindPendingItems(ctx, f.ws.ID, f.conn.ID, tt.limit)
+			if err != nil || len(items) != tt.want {
+				t.Errorf("FindPendingItems(limit %d) = %d items, %v; want %d", tt.limit, len(items), err, tt.want)
+			}
+		}
+	})
+}
+
 func TestSyncService_RecordResults(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -337,7 +359,8 @@ func TestSyncService_Health(t *testing.T) {
 }
 
 // TestSyncService_QueryPlans checks that the ledger's hot reads (the last
-// 50 events, the 24-hour health, pruning, the change log) are answered from
+// 50 events, the 24-hour health, pruning, the change log) and the pages of
+// contacts and activities by id (import, resync, the API) are answered from
 // an index, never a scan of the table, and need no sort, so they stay fast
 // with millions of rows.
 func TestSyncService_QueryPlans(t *testing.T) {
@@ -346,7 +369,8 @@ func TestSyncService_QueryPlans(t *testing.T) {
 			switch db.Dialect() {
 			case "sqlite":
 				if !strings.Contains(plan, "USING") || strings.Contains(plan, "SCAN sync_events") ||
-					strings.Contains(plan, "SCAN sync_items") || strings.Contains(plan, "SCAN change_log") {
+					strings.Contains(plan, "SCAN sync_items") || strings.Contains(plan, "SCAN change_log") ||
+					strings.Contains(plan, "SCAN contacts") || strings.Contains(plan, "SCAN a ") {
 					t.Errorf("%s is not answered from an index:\n%s", name, plan)
 				}
 				if strings.Contains(plan, "TEMP B-TREE FOR ORDER BY") {
@@ -356,10 +380,45 @@ func TestSyncService_QueryPlans(t *testing.T) {
 				if strings.Contains(plan, "Seq Scan") {
 					t.Errorf("%s is not answered from an index:\n%s", name, plan)
 				}
-				if (name == "recent events" || name == "changes since") && strings.Contains(plan, "Sort") {
+				if (name == "recent events" || name == "changes since" || strings.HasSuffix(name, "page")) && strings.Contains(plan, "Sort") {
 					t.Errorf("%s sorts:\n%s", name, plan)
 				}
 			}
 		}
 	})
+}
+
+// TestSyncService_RecordResultsPlanStaleStatistics checks PostgreSQL's plan
+// for storing results while the ledger has outgrown its statistics: an
+// import grows a connection's items by thousands a second, faster than
+// autovacuum analyzes, and a plan that scanned the connection's items once
+// per result took seconds per batch of 100 (seen in the import benchmark).
+func TestSyncService_RecordResultsPlanStaleStatistics(t *testing.T) {
+	db := MustOpenDB(t, "postgres")
+	ctx := context.Background()
+	f := newSyncFixture(t, db)
+	if err := db.EnqueueItems(ctx, f.ws.ID, f.conn.ID, f.objects()); err != nil {
+		t.Fatal(err)
+	}
+	objs := make([]crmsync.SyncObject, 20000)
+	for i := range objs {
+		objs[i] = crmsync.SyncObject{Type: crmsync.ObjectContact, ID: int64(1000000 + i)}
+	}
+	if err := db.EnqueueItems(ctx, f.ws.ID, f.conn.ID, objs); err != nil {
+		t.Fatal(err)
+	}
+	items, err := db.FindPendingItems(ctx, f.ws.ID, f.conn.ID, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]int64, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	// Either each result by primary key, or one pass over the items
+	// hashed against the results; never the connection's items per result.
+	plan := db.SyncItemsUpdatePlanForTest(t, f.ws.ID, f.conn.ID, ids)
+	if strings.Contains(plan, "sync_items_object") || strings.Contains(plan, "Join Filter") {
+		t.Errorf("storing 100 results scans the connection's items:\n%s", plan)
+	}
 }

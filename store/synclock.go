@@ -16,7 +16,7 @@ func (db *DB) AcquireSyncLock(ctx context.Context, workspaceID, connectionID int
 		return false, wrap(op, fmt.Errorf("empty owner"))
 	}
 	var acquired bool
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
+	err := db.withTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := db.connectionExists(ctx, tx, workspaceID, connectionID); err != nil {
 			return err
 		}
@@ -51,7 +51,7 @@ func (db *DB) RequestSync(ctx context.Context, workspaceID, connectionID int64) 
 func (db *DB) ReleaseSyncLock(ctx context.Context, workspaceID, connectionID int64, owner string) (bool, error) {
 	op := fmt.Sprintf("release sync lock (connection %d)", connectionID)
 	var released bool
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
+	err := db.withTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, db.q(`UPDATE sync_locks SET owner = '', locked_until = ?
 			WHERE connection_id = ? AND workspace_id = ? AND owner = ? AND wanted = 0`),
 			db.t(time.Unix(0, 0)), connectionID, workspaceID, owner)

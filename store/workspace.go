@@ -110,7 +110,7 @@ func (db *DB) CreateUser(ctx context.Context, u *crmsync.User, password string) 
 		return wrap("create user", err)
 	}
 	now := db.nowUTC()
-	err = db.withTx(ctx, func(tx *sql.Tx) error {
+	err = db.withTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := db.workspaceExists(ctx, tx, u.WorkspaceID); err != nil {
 			return err
 		}
@@ -180,7 +180,7 @@ func (db *DB) FindUserByID(ctx context.Context, id int64) (*crmsync.User, error)
 // It is idempotent. An unknown workspace or user is ENOTFOUND; a user who is
 // not a strategist is EINVALID.
 func (db *DB) AssignStrategist(ctx context.Context, workspaceID, userID int64) error {
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
+	err := db.withTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := db.workspaceExists(ctx, tx, workspaceID); err != nil {
 			return err
 		}
@@ -235,7 +235,7 @@ func (db *DB) CreateAPIToken(ctx context.Context, workspaceID int64, name string
 	plaintext := APITokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
 	sum := sha256.Sum256([]byte(plaintext))
 	tok := &crmsync.APIToken{WorkspaceID: workspaceID, Name: name, Prefix: plaintext[:apiTokenShownPrefix], CreatedAt: db.nowUTC()}
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
+	err := db.withTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := db.workspaceExists(ctx, tx, workspaceID); err != nil {
 			return err
 		}

@@ -130,7 +130,7 @@ func (e *Engine) workImport(ctx context.Context, job *river.Job[ImportArgs]) err
 		if conn.Import.State != crmsync.ImportRunning || !syncable(conn) {
 			return nil
 		}
-		page, err := e.store.FindContacts(ctx, ws, crmsync.ContactFilter{AfterID: after, Limit: 1000})
+		page, err := e.store.FindContactIDs(ctx, ws, crmsync.ContactFilter{AfterID: after, Limit: 1000})
 		if err != nil {
 			return err
 		}
@@ -143,8 +143,8 @@ func (e *Engine) workImport(ctx context.Context, job *river.Job[ImportArgs]) err
 			return e.SyncNow(ctx, ws, id)
 		}
 		objs := make([]crmsync.SyncObject, len(page))
-		for i, c := range page {
-			objs[i] = crmsync.SyncObject{Type: crmsync.ObjectContact, ID: c.ID}
+		for i, cid := range page {
+			objs[i] = crmsync.SyncObject{Type: crmsync.ObjectContact, ID: cid}
 		}
 		if err := e.store.EnqueueItems(ctx, ws, id, objs); err != nil {
 			return err
@@ -155,7 +155,7 @@ func (e *Engine) workImport(ctx context.Context, job *river.Job[ImportArgs]) err
 				return err
 			}
 		}
-		after = page[len(page)-1].ID
+		after = page[len(page)-1]
 	}
 }
 

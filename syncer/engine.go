@@ -25,10 +25,18 @@ type Config struct {
 	RateLimits map[crmsync.Provider]crm.RateLimit
 	HTTP       *http.Client
 
-	Interval     time.Duration // between syncs of a connection; default 5 minutes
-	RunBudget    time.Duration // one job run's time box before it re-queues; default 30 s
-	MaxRateWait  time.Duration // waits longer than this snooze the job; default 5 s
-	PendingBatch int           // items read per step; default 1,000
+	Interval    time.Duration // between syncs of a connection; default 5 minutes
+	RunBudget   time.Duration // one job run's time box before it re-queues; default 30 s
+	MaxRateWait time.Duration // waits longer than this snooze the job; default 5 s
+	// A run pushes in steps: read pending items, push them, record the
+	// outcomes, re-read the connection (so toggles, owner and disconnects
+	// apply from the next step). The first step reads 1,000 items (or
+	// PendingBatch if less); each next one about StepTime's worth at the
+	// rate of the step before, between 100 and PendingBatch items. Big
+	// steps keep every push slot busy on a fast CRM; short ones keep a slow
+	// CRM's run responsive.
+	PendingBatch int           // most items read per step; default 5,000 (the store allows 10,000)
+	StepTime     time.Duration // a step's target length; default 2 s
 	// PushConcurrency is how many batches of one step are pushed at once
 	// (default 4); the account's rate limiter still paces them.
 	PushConcurrency int
@@ -60,7 +68,10 @@ func (c *Config) setDefaults() {
 		c.MaxRateWait = 5 * time.Second
 	}
 	if c.PendingBatch == 0 {
-		c.PendingBatch = 1000
+		c.PendingBatch = 5000
+	}
+	if c.StepTime == 0 {
+		c.StepTime = 2 * time.Second
 	}
 	if c.PushConcurrency == 0 {
 		c.PushConcurrency = 4

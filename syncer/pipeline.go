@@ -120,6 +120,7 @@ func (e *Engine) RunSync(ctx context.Context, workspaceID, connectionID int64) e
 	if err := e.collect(ctx, conn); err != nil {
 		return err
 	}
+	step := min(firstStep, e.cfg.PendingBatch)
 	for {
 		if time.Since(started) > e.cfg.RunBudget {
 			return errMore
@@ -131,7 +132,8 @@ func (e *Engine) RunSync(ctx context.Context, workspaceID, connectionID int64) e
 		if !syncable(conn) {
 			return nil
 		}
-		items, err := e.store.FindPendingItems(ctx, workspaceID, connectionID, e.cfg.PendingBatch)
+		begun := time.Now()
+		items, err := e.store.FindPendingItems(ctx, workspaceID, connectionID, step)
 		if err != nil {
 			return fmt.Errorf("syncer: find pending (connection %d): %w", connectionID, err)
 		}
@@ -146,6 +148,7 @@ func (e *Engine) RunSync(ctx context.Context, workspaceID, connectionID int64) e
 		if !progressed {
 			break
 		}
+		step = nextStep(len(items), time.Since(begun), e.cfg.StepTime, e.cfg.PendingBatch)
 	}
 	if err := e.finishRun(ctx, conn); err != nil {
 		return err
@@ -159,6 +162,24 @@ func (e *Engine) RunSync(ctx context.Context, workspaceID, connectionID int64) e
 		return errMore
 	}
 	return nil
+}
+
+// firstStep is the items a run's first step reads, before it knows the
+// connection's rate; minStep the fewest any step reads.
+const (
+	firstStep = 1000
+	minStep   = 100
+)
+
+// nextStep sizes a run's next step: the items that take about target at
+// the rate the last step ran (n items in took), between minStep and
+// most.
+func nextStep(n int, took, target time.Duration, most int) int {
+	size := float64(most)
+	if took > 0 {
+		size = min(size, float64(n)*target.Seconds()/took.Seconds())
+	}
+	return max(int(size), min(minStep, most))
 }
 
 // syncable reports whether a connection pushes: it is connected (or showing

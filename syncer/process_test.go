@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -61,10 +62,25 @@ func TestMain(m *testing.M) {
 // benchmark can measure crmsync's memory without the emulated CRM's.
 const sandboxChildEnv = "CRMSYNC_TEST_SANDBOX_CHILD"
 
+// sandboxProfileEnv names a file for the sandbox child's CPU profile.
+const sandboxProfileEnv = "CRMSYNC_TEST_SANDBOX_CPUPROFILE"
+
 // runChildSandbox serves the sandboxes (rate limits off) on a loopback
 // port, prints its URL on the first line of stdout, and serves until
-// stdin closes.
+// stdin closes. With CRMSYNC_TEST_SANDBOX_CPUPROFILE set it writes a CPU
+// profile of its whole life there.
 func runChildSandbox() error {
+	if path := os.Getenv(sandboxProfileEnv); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -82,8 +98,8 @@ func runChildSandbox() error {
 }
 
 // startSandboxProcess starts the sandboxes in a child process and returns
-// their URL; the process ends with the test.
-func startSandboxProcess(tb testing.TB) string {
+// their URL and the process id; the process ends with the test.
+func startSandboxProcess(tb testing.TB) (url string, pid int) {
 	tb.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), sandboxChildEnv+"=1")
@@ -104,7 +120,7 @@ func startSandboxProcess(tb testing.TB) string {
 	if err != nil {
 		tb.Fatalf("child sandbox: %v", err)
 	}
-	return strings.TrimSpace(line)
+	return strings.TrimSpace(line), cmd.Process.Pid
 }
 
 // runChildWorker is a crmsync worker process: the engine with every

@@ -63,10 +63,8 @@ func nextAfterID(n, limit int, lastID int64) *int64 {
 // writeContext is the context of an ingest write: the request's values
 // without its cancellation. A write that reached the store runs to the end
 // (one short transaction) even if the client hangs up; the client's retry
-// then finds it done, as upserts are idempotent. It also matters for speed:
-// modernc's SQLite driver starts a watcher goroutine for every statement run
-// under a cancellable context, which cost a third of the CPU of a
-// 1,000-contact batch (docs/BENCHMARKS.md).
+// then finds it done, as upserts are idempotent. (The store's own
+// statements drop cancellation on SQLite for speed either way.)
 func writeContext(r *http.Request) context.Context {
 	return context.WithoutCancel(r.Context())
 }

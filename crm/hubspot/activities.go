@@ -111,7 +111,7 @@ func (c *Connector) LogActivities(ctx context.Context, a *crm.Account, activitie
 		}
 		createMatcher := matcher{
 			input:  func(in batchInput) string { return in.Properties[extProp] },
-			result: func(r batchResult) string { return r.Properties[extProp] },
+			result: func(r batchResult) string { return r.Properties.get(extProp) },
 		}
 		if extProp == "" {
 			createMatcher = matcher{input: func(batchInput) string { return "" }, result: func(batchResult) string { return "" }}
@@ -210,7 +210,7 @@ func (c *Connector) findByProperty(ctx context.Context, a *crm.Account, objectTy
 				return nil, fmt.Errorf("decode %s search answer: %w", objectType, err)
 			}
 			for _, r := range page.Results {
-				v, ok := want[strings.ToLower(r.Properties[prop])]
+				v, ok := want[strings.ToLower(r.Properties.get(prop))]
 				if _, seen := found[v]; ok && !seen {
 					found[v] = r.ID
 				}

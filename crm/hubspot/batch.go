@@ -53,10 +53,40 @@ type batchResponse struct {
 
 // batchResult is one written record.
 type batchResult struct {
-	ID                 string            `json:"id"`
-	New                bool              `json:"new"`
-	ObjectWriteTraceID string            `json:"objectWriteTraceId"`
-	Properties         map[string]string `json:"properties"`
+	ID                 string     `json:"id"`
+	New                bool       `json:"new"`
+	ObjectWriteTraceID string     `json:"objectWriteTraceId"`
+	Properties         properties `json:"properties"`
+}
+
+// properties are a record's properties as HubSpot sent them, decoded only
+// when one is read: a batch answer echoes every property of up to 100
+// records, and the connector reads at most one of them, seldom (results
+// are matched by trace id first).
+type properties json.RawMessage
+
+// UnmarshalJSON keeps a copy of b.
+func (p *properties) UnmarshalJSON(b []byte) error {
+	*p = append((*p)[:0], b...)
+	return nil
+}
+
+// MarshalJSON returns the properties as received (null when none).
+func (p properties) MarshalJSON() ([]byte, error) {
+	if len(p) == 0 {
+		return []byte("null"), nil
+	}
+	return p, nil
+}
+
+// get returns the property's value, "" when it is absent or not a string.
+func (p properties) get(name string) string {
+	var m map[string]any
+	if json.Unmarshal(p, &m) != nil {
+		return ""
+	}
+	v, _ := m[name].(string)
+	return v
 }
 
 // outcome is what happened to one batch input.
@@ -129,15 +159,16 @@ func matchOutcomes(ins []batchInput, br batchResponse, m matcher) []outcome {
 			byKey[k] = i
 		}
 	}
-	find := func(trace, key string) (int, bool) {
-		if i, ok := byTrace[trace]; ok && trace != "" {
+	find := func(r batchResult) (int, bool) {
+		if i, ok := byTrace[r.ObjectWriteTraceID]; ok && r.ObjectWriteTraceID != "" {
 			return i, true
 		}
+		key := m.result(r)
 		i, ok := byKey[key]
 		return i, ok && key != ""
 	}
 	for _, r := range br.Results {
-		i, ok := find(r.ObjectWriteTraceID, m.result(r))
+		i, ok := find(r)
 		if !ok || done[i] {
 			continue
 		}

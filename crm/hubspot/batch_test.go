@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -50,7 +51,7 @@ func TestUpsertContacts_HalvesWholeBatchRejection(t *testing.T) {
 				http.Error(w, "trace id is not the external id", http.StatusTeapot)
 				return
 			}
-			res.Results = append(res.Results, batchResult{ID: strconv.Itoa(100 + i), New: true, Properties: map[string]string{ExternalIDProperty: in.ID}})
+			res.Results = append(res.Results, batchResult{ID: strconv.Itoa(100 + i), New: true, Properties: mustProperties(t, map[string]string{ExternalIDProperty: in.ID})})
 		}
 		slices.Reverse(res.Results)
 		_ = json.NewEncoder(w).Encode(res)
@@ -85,5 +86,36 @@ func TestUpsertContacts_HalvesWholeBatchRejection(t *testing.T) {
 	// 8 → 4+4 → 2+2 → 1+1: seven requests, not one per record plus retries.
 	if n := requests.Load(); n != 7 {
 		t.Errorf("requests = %d, want 7", n)
+	}
+}
+
+// mustProperties encodes props as a result's properties.
+func mustProperties(t *testing.T, props map[string]string) properties {
+	t.Helper()
+	b, err := json.Marshal(props)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return properties(b)
+}
+
+// TestPropertiesGet reads one property of a result lazily: strings as sent,
+// "" for an absent property, a null, a non-string or no properties at all.
+func TestPropertiesGet(t *testing.T) {
+	var r batchResult
+	if err := json.Unmarshal([]byte(`{"id":"7","properties":{"email":"a@b.co","hs_lastmodifieddate":null,"n":3}}`), &r); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"email": "a@b.co", "hs_lastmodifieddate": "", "n": "", "absent": ""} {
+		if got := r.Properties.get(name); got != want {
+			t.Errorf("get(%q) = %q, want %q", name, got, want)
+		}
+	}
+	if got := (batchResult{}).Properties.get("email"); got != "" {
+		t.Errorf("get on no properties = %q, want empty", got)
+	}
+	b, err := json.Marshal(r)
+	if err != nil || !strings.Contains(string(b), `"email":"a@b.co"`) {
+		t.Errorf("re-encoded result = %s, %v; want the properties as received", b, err)
 	}
 }

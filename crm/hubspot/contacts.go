@@ -71,7 +71,7 @@ func (c *Connector) UpsertContacts(ctx context.Context, a *crm.Account, contacts
 	}
 	m := matcher{
 		input:  func(in batchInput) string { return in.ID },
-		result: func(r batchResult) string { return r.Properties[prop] },
+		result: func(r batchResult) string { return r.Properties.get(prop) },
 	}
 	outs := make([]outcome, 0, len(ins))
 	for start := 0; start < len(ins); start += MaxBatch {
@@ -214,7 +214,7 @@ func (c *Connector) readProperty(ctx context.Context, a *crm.Account, objectType
 	}
 	out := make(map[string]string, len(br.Results))
 	for _, r := range br.Results {
-		out[r.ID] = r.Properties[prop]
+		out[r.ID] = r.Properties.get(prop)
 	}
 	return out, nil
 }

@@ -138,7 +138,7 @@ func TestMatchOutcomes(t *testing.T) {
 	}
 	m := matcher{
 		input:  func(in batchInput) string { return in.ID },
-		result: func(r batchResult) string { return r.Properties[ExternalIDProperty] },
+		result: func(r batchResult) string { return r.Properties.get(ExternalIDProperty) },
 	}
 	got := matchOutcomes(ins, br, m)
 	if got[0].id != "512" || !got[0].created || got[0].err != nil {

@@ -138,8 +138,9 @@ func (c *CRM) objectType(w http.ResponseWriter, r *http.Request) (*objectType, b
 	return ot, ok
 }
 
-// prepare validates one input's properties and associations.
-func (c *CRM) prepare(ot *objectType, in writeInput, mode writeMode) prepared {
+// prepare validates one input's properties (looked up in fields, the
+// request's memo of ot's definitions) and associations.
+func (c *CRM) prepare(fields *fieldMemo, ot *objectType, in writeInput, mode writeMode) prepared {
 	p := prepared{in: in}
 	raw := in.Properties
 	if mode == modeUpsert {
@@ -150,7 +151,7 @@ func (c *CRM) prepare(ot *objectType, in writeInput, mode writeMode) prepared {
 		raw[in.IDProperty] = string(in.ID)
 	}
 	var issues []propertyIssue
-	p.values, issues = c.checkValues(ot, raw, mode == modeCreate)
+	p.values, issues = c.checkValues(fields, ot, raw, mode == modeCreate)
 	if len(issues) > 0 {
 		p.err = validationError(issues)
 		return p
@@ -365,7 +366,7 @@ func (c *CRM) handleObjectCreate(w http.ResponseWriter, r *http.Request, _ emu.T
 		writeHTTPError(w, invalidInput(err.Error()))
 		return
 	}
-	p := c.prepare(ot, writeInput{Properties: in.Properties, Associations: in.Associations}, modeCreate)
+	p := c.prepare(newFieldMemo(c.env.Store, ot), ot, writeInput{Properties: in.Properties, Associations: in.Associations}, modeCreate)
 	if p.err != nil {
 		writeHTTPError(w, p.err)
 		return
@@ -458,7 +459,7 @@ func (c *CRM) handleObjectUpdate(w http.ResponseWriter, r *http.Request, _ emu.T
 		writeHTTPError(w, e)
 		return
 	}
-	values, issues := c.checkValues(ot, in.Properties, false)
+	values, issues := c.checkValues(newFieldMemo(c.env.Store, ot), ot, in.Properties, false)
 	if len(issues) > 0 {
 		writeHTTPError(w, validationError(issues))
 		return
@@ -669,8 +670,9 @@ func (c *CRM) writeBatch(w http.ResponseWriter, ot *objectType, inputs []writeIn
 	})
 	required := c.env.Store.RequiredFields(ot.name)
 	preps := make([]prepared, len(inputs))
+	fields := newFieldMemo(c.env.Store, ot)
 	for i, in := range inputs {
-		preps[i] = c.prepare(ot, in, mode)
+		preps[i] = c.prepare(fields, ot, in, mode)
 		if preps[i].err != nil && !partial {
 			writeHTTPError(w, preps[i].err)
 			return

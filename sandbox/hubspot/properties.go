@@ -295,11 +295,40 @@ func parseDateTime(s string) (time.Time, bool) {
 // exactly one @.
 var emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$`)
 
+// fieldMemo looks an object type's property definitions up once per
+// request: a batch of 100 inputs names the same few properties 100 times,
+// and each store lookup copies the definition.
+type fieldMemo struct {
+	st     *emu.Store
+	object string
+	seen   map[string]fieldHit
+}
+
+type fieldHit struct {
+	f  emu.Field
+	ok bool
+}
+
+func newFieldMemo(st *emu.Store, ot *objectType) *fieldMemo {
+	return &fieldMemo{st: st, object: ot.name, seen: map[string]fieldHit{}}
+}
+
+// get returns the property's definition, as Store.Field does.
+func (m *fieldMemo) get(name string) (emu.Field, bool) {
+	h, cached := m.seen[name]
+	if !cached {
+		h.f, h.ok = m.st.Field(m.object, name)
+		m.seen[name] = h
+	}
+	return h.f, h.ok
+}
+
 // checkValues validates and normalizes one input's properties. It returns
 // the values to store (strings; nil clears a property) and every problem
 // found, as HubSpot reports all invalid properties of an input at once.
-// create adds the required-property check.
-func (c *CRM) checkValues(ot *objectType, raw map[string]any, create bool) (map[string]any, []propertyIssue) {
+// create adds the required-property check. fields is the request's memo
+// of ot's property definitions.
+func (c *CRM) checkValues(fields *fieldMemo, ot *objectType, raw map[string]any, create bool) (map[string]any, []propertyIssue) {
 	st := c.env.Store
 	out := make(map[string]any, len(raw))
 	var issues []propertyIssue
@@ -308,7 +337,7 @@ func (c *CRM) checkValues(ot *objectType, raw map[string]any, create bool) (map[
 		if v == nil {
 			continue
 		}
-		f, ok := st.Field(ot.name, name)
+		f, ok := fields.get(name)
 		if !ok || f.Archived {
 			issues = append(issues, propertyIssue{name, codeUnknownProperty, fmt.Sprintf("Property %q does not exist", name)})
 			continue

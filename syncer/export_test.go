@@ -1,0 +1,4 @@
+package syncer
+
+// NextStep exposes nextStep to the tests.
+var NextStep = nextStep
