@@ -50,6 +50,10 @@ type SyncLedger interface {
 	// SkipPendingItems marks every pending item of one type skipped with
 	// reason (an import was cancelled) and returns how many it changed.
 	SkipPendingItems(ctx context.Context, workspaceID, connectionID int64, objectType ObjectType, reason string) (int, error)
+	// RefreshLedgerStatistics brings the database planner's statistics of
+	// the ledger up to date after a bulk change: an import queues up to a
+	// workspace's contacts in seconds, long before autovacuum would analyze.
+	RefreshLedgerStatistics(ctx context.Context) error
 }
 
 // SyncLocks keep two syncs of one connection from ever overlapping, across

@@ -154,6 +154,9 @@ type dialect interface {
 	upsertBatch(ctx context.Context, tx *sql.Tx, t *batchTable, rows [][]any) ([]upserted, error)
 	// insertBatch inserts rows into t.
 	insertBatch(ctx context.Context, tx *sql.Tx, t *batchTable, rows [][]any) error
+	// ledgerStatisticsSQL refreshes the planner's statistics of the sync
+	// ledger; "" when the dialect plans without them.
+	ledgerStatisticsSQL() string
 	// stmtContext is the context the statements of a write transaction
 	// run under.
 	stmtContext(ctx context.Context) context.Context

@@ -22,6 +22,10 @@ type postgresDialect struct{}
 
 func (postgresDialect) name() string { return "postgres" }
 
+// ledgerStatisticsSQL analyzes sync_items. Sampled, so its cost does not
+// grow with the table.
+func (postgresDialect) ledgerStatisticsSQL() string { return "ANALYZE sync_items" }
+
 // stmtContext keeps ctx: a statement waiting on a row lock must end with it.
 func (postgresDialect) stmtContext(ctx context.Context) context.Context { return ctx }
 

@@ -121,3 +121,32 @@ func TestSyncService_RetryFailed(t *testing.T) {
 		}
 	})
 }
+
+// TestSyncLedger_RefreshLedgerStatistics gives PostgreSQL's planner the
+// ledger's size (ANALYZE) and leaves SQLite without statistics tables.
+func TestSyncLedger_RefreshLedgerStatistics(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newSyncFixture(t, db)
+		objs := make([]crmsync.SyncObject, 2000)
+		for i := range objs {
+			objs[i] = crmsync.SyncObject{Type: crmsync.ObjectContact, ID: int64(1000000 + i)}
+		}
+		if err := db.EnqueueItems(ctx, f.ws.ID, f.conn.ID, objs); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.RefreshLedgerStatistics(ctx); err != nil {
+			t.Fatal(err)
+		}
+		switch db.Dialect() {
+		case "postgres":
+			if n := db.QueryIntForTest(t, "SELECT reltuples::bigint FROM pg_class WHERE relname = 'sync_items'"); n != 2000 {
+				t.Errorf("planner believes sync_items has %d rows, want 2000", n)
+			}
+		case "sqlite":
+			if n := db.QueryIntForTest(t, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'sqlite_stat%'"); n != 0 {
+				t.Errorf("%d statistics tables on SQLite, want none", n)
+			}
+		}
+	})
+}

@@ -290,6 +290,18 @@ func (db *DB) RetryFailed(ctx context.Context, workspaceID, connectionID int64) 
 	return int(n), wrap(op, err)
 }
 
+// RefreshLedgerStatistics refreshes the planner's statistics of the sync
+// ledger (PostgreSQL: ANALYZE sync_items; nothing on SQLite). It is the
+// same for every workspace and reveals nothing.
+func (db *DB) RefreshLedgerStatistics(ctx context.Context) error {
+	q := db.d.ledgerStatisticsSQL()
+	if q == "" {
+		return nil
+	}
+	_, err := db.write.ExecContext(ctx, q)
+	return wrap("refresh ledger statistics", err)
+}
+
 // validObjectType returns EINVALID unless t is contact or activity.
 func validObjectType(t crmsync.ObjectType) error {
 	if t == crmsync.ObjectContact || t == crmsync.ObjectActivity {
