@@ -128,13 +128,7 @@ func TestSyncLedger_RefreshLedgerStatistics(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newSyncFixture(t, db)
-		objs := make([]crmsync.SyncObject, 2000)
-		for i := range objs {
-			objs[i] = crmsync.SyncObject{Type: crmsync.ObjectContact, ID: int64(1000000 + i)}
-		}
-		if err := db.EnqueueItems(ctx, f.ws.ID, f.conn.ID, objs); err != nil {
-			t.Fatal(err)
-		}
+		f.enqueueMany(t, db, 2000)
 		if err := db.RefreshLedgerStatistics(ctx); err != nil {
 			t.Fatal(err)
 		}

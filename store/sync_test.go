@@ -48,6 +48,19 @@ func (f *syncFixture) objects() []crmsync.SyncObject {
 	return objs
 }
 
+// enqueueMany queues n pending contact items for the fixture's connection
+// (objects that need not exist: the ledger does not check).
+func (f *syncFixture) enqueueMany(t *testing.T, db *store.DB, n int) {
+	t.Helper()
+	objs := make([]crmsync.SyncObject, n)
+	for i := range objs {
+		objs[i] = crmsync.SyncObject{Type: crmsync.ObjectContact, ID: int64(1000000 + i)}
+	}
+	if err := db.EnqueueItems(context.Background(), f.ws.ID, f.conn.ID, objs); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestSyncService_EnqueueItems(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -111,13 +124,7 @@ func TestSyncService_FindPendingItemsLimit(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newSyncFixture(t, db)
-		objs := make([]crmsync.SyncObject, 10001)
-		for i := range objs {
-			objs[i] = crmsync.SyncObject{Type: crmsync.ObjectContact, ID: int64(1000000 + i)}
-		}
-		if err := db.EnqueueItems(ctx, f.ws.ID, f.conn.ID, objs); err != nil {
-			t.Fatal(err)
-		}
+		f.enqueueMany(t, db, 10001)
 		for _, tt := range []struct{ limit, want int }{{0, 100}, {2500, 2500}, {10000, 10000}, {50000, 10000}} {
 			items, err := db.FindPendingItems(ctx, f.ws.ID, f.conn.ID, tt.limit)
 			if err != nil || len(items) != tt.want {
@@ -400,13 +407,7 @@ func TestSyncService_RecordResultsPlanStaleStatistics(t *testing.T) {
 	if err := db.EnqueueItems(ctx, f.ws.ID, f.conn.ID, f.objects()); err != nil {
 		t.Fatal(err)
 	}
-	objs := make([]crmsync.SyncObject, 20000)
-	for i := range objs {
-		objs[i] = crmsync.SyncObject{Type: crmsync.ObjectContact, ID: int64(1000000 + i)}
-	}
-	if err := db.EnqueueItems(ctx, f.ws.ID, f.conn.ID, objs); err != nil {
-		t.Fatal(err)
-	}
+	f.enqueueMany(t, db, 20000)
 	items, err := db.FindPendingItems(ctx, f.ws.ID, f.conn.ID, 100)
 	if err != nil {
 		t.Fatal(err)
