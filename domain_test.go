@@ -153,3 +153,24 @@ func TestErrorHelpers(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+// TestFieldMappingValueFor writes a fixed value as is, and a source field
+// (standard or custom) from the contact; a field the contact lacks is "".
+func TestFieldMappingValueFor(t *testing.T) {
+	c := &crmsync.Contact{Email: "ada@example.com", CustomFields: map[string]string{"tier": "gold"}}
+	tests := []struct {
+		m    crmsync.FieldMapping
+		want string
+	}{
+		{crmsync.FieldMapping{FixedValue: "SalesHive", CRMField: "LeadSource"}, "SalesHive"},
+		{crmsync.FieldMapping{SourceField: "email", CRMField: "Email"}, "ada@example.com"},
+		{crmsync.FieldMapping{SourceField: "custom.tier", CRMField: "Tier__c"}, "gold"},
+		{crmsync.FieldMapping{SourceField: "phone", CRMField: "Phone"}, ""},
+		{crmsync.FieldMapping{SourceField: "custom.missing", CRMField: "X__c"}, ""},
+	}
+	for _, tt := range tests {
+		if got := tt.m.ValueFor(c); got != tt.want {
+			t.Errorf("%+v.ValueFor = %q, want %q", tt.m, got, tt.want)
+		}
+	}
+}

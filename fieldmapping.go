@@ -16,6 +16,16 @@ type FieldMapping struct {
 // IsFixed reports whether m stamps a fixed value.
 func (m *FieldMapping) IsFixed() bool { return m.SourceField == "" }
 
+// ValueFor is what the mapping writes to its CRM field for c: the fixed
+// value, or c's source field ("" when c has no such field).
+func (m *FieldMapping) ValueFor(c *Contact) string {
+	if m.IsFixed() {
+		return m.FixedValue
+	}
+	v, _ := c.FieldValue(m.SourceField)
+	return v
+}
+
 // Validate checks the mapping on its own; rules that need the CRM's field
 // list or the other mappings (unknown CRM field, two mappings into one field,
 // overwriting the external id) are checked by the service that has them.

@@ -15,8 +15,8 @@ import (
 // Protocol is what differs between CRMs at the HTTP level. Each CRM package
 // implements it once; Client does the rest.
 type Protocol interface {
-	// Authorize sets the credential on req ("Bearer", or Zoho's
-	// "Zoho-oauthtoken").
+	// Authorize sets the credential on req ("Bearer" through BearerAuth,
+	// or Zoho's "Zoho-oauthtoken").
 	Authorize(req *http.Request, tok *crmsync.Token)
 	// Classify turns a non-2xx response into an *Error. It lives in the CRM
 	// package's errors.go.
@@ -25,6 +25,16 @@ type Protocol interface {
 	// returns how long the account must pause before its next request (0:
 	// no pause).
 	Throttle(status int, header http.Header) time.Duration
+}
+
+// BearerAuth is Protocol.Authorize for CRMs that take the OAuth 2.0 access
+// token as "Authorization: Bearer <token>" (RFC 6750). A CRM package embeds
+// it in its Protocol and adds Classify and Throttle.
+type BearerAuth struct{}
+
+// Authorize implements Protocol.
+func (BearerAuth) Authorize(req *http.Request, tok *crmsync.Token) {
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 }
 
 // Response is a CRM's answer, read in full.

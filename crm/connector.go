@@ -73,6 +73,16 @@ type Connector interface {
 	RecordURL(a *Account, object crmsync.ObjectType, kind crmsync.ActivityKind, crmID string) string
 }
 
+// FieldMappings turns {SalesHive field, CRM field} pairs into mappings, in
+// order: the usual body of a connector's DefaultMappings.
+func FieldMappings(pairs [][2]string) []crmsync.FieldMapping {
+	out := make([]crmsync.FieldMapping, len(pairs))
+	for i, p := range pairs {
+		out[i] = crmsync.FieldMapping{SourceField: p[0], CRMField: p[1]}
+	}
+	return out
+}
+
 // AuthOptions carries per-connection sign-in choices.
 type AuthOptions struct {
 	Datacenter crmsync.ZohoDatacenter // Zoho only

@@ -15,11 +15,7 @@ import (
 )
 
 // bearer is a minimal Protocol that isolates Client from any real CRM.
-type bearer struct{}
-
-func (bearer) Authorize(r *http.Request, t *crmsync.Token) {
-	r.Header.Set("Authorization", "Bearer "+t.AccessToken)
-}
+type bearer struct{ crm.BearerAuth }
 
 func (bearer) Classify(status int, h http.Header, body []byte) *crm.Error {
 	switch status {

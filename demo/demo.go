@@ -187,19 +187,9 @@ func Start(ctx context.Context, cfg Config) (s *Stack, err error) {
 	}
 
 	s.Registry = ops.NewRegistry(eng, db.SQLDB())
-	handler := web.NewServer(web.Config{
-		Workspaces:       db,
-		Contacts:         db,
-		Activities:       db,
-		Sessions:         db,
-		Connections:      db,
-		FieldMappings:    db,
-		Sync:             db,
-		Engine:           eng,
-		ReadyFunc:        db.Ping,
-		LivePollInterval: cfg.LivePollInterval,
-		Logger:           log,
-	})
+	wcfg := ops.WebConfig(db, eng, log)
+	wcfg.LivePollInterval = cfg.LivePollInterval
+	handler := web.NewServer(wcfg)
 	webSrv := ops.Serve(ln, ops.Handler(handler, s.Registry, db.Ping, log), log)
 	s.closers.Add(webSrv.Shutdown)
 

@@ -282,15 +282,16 @@ func notFound(format string, args ...any) error {
 // isNoRows reports whether err is sql.ErrNoRows.
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
-// limit applies the usual default 100 and cap 1000 to a requested limit.
-func limit(n, def int) int {
+// limit applies a default (for n ≤ 0) and the usual cap of 1000 to a
+// requested limit.
+func limit(n, def int) int { return limitTo(n, def, 1000) }
+
+// limitTo is limit with another cap.
+func limitTo(n, def, most int) int {
 	if n <= 0 {
 		return def
 	}
-	if n > 1000 {
-		return 1000
-	}
-	return n
+	return min(n, most)
 }
 
 // timeScan scans a time column of either dialect: SQLite stores integer

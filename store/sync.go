@@ -92,10 +92,7 @@ const maxPendingItems = 10000
 // id.
 func (db *DB) FindPendingItems(ctx context.Context, workspaceID, connectionID int64, n int) ([]*crmsync.SyncItem, error) {
 	op := fmt.Sprintf("find pending items (connection %d, workspace %d)", connectionID, workspaceID)
-	if n <= 0 {
-		n = 100
-	}
-	n = min(n, maxPendingItems)
+	n = limitTo(n, 100, maxPendingItems)
 	var out []*crmsync.SyncItem
 	for _, t := range []crmsync.ObjectType{crmsync.ObjectContact, crmsync.ObjectActivity} {
 		items, err := db.querySyncItems(ctx, op, pendingItemsSQL, workspaceID, connectionID, string(t), n-len(out))

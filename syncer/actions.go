@@ -28,6 +28,20 @@ func (e *Engine) connected(ctx context.Context, workspaceID, connectionID int64)
 	return nil, crmsync.Errorf(crmsync.ECONFLICT, "%s is not connected yet: click Connect first.", conn.Provider.Name())
 }
 
+// connectedAccount is connected plus the connector and account to call
+// the CRM with.
+func (e *Engine) connectedAccount(ctx context.Context, workspaceID, connectionID int64) (*crmsync.Connection, crm.Connector, *crm.Account, error) {
+	conn, err := e.connected(ctx, workspaceID, connectionID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	c, acct, err := e.account(conn)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return conn, c, acct, nil
+}
+
 // StartImport runs the one-time import ("Import N contacts"), or, with
 // resync, "Resync existing contacts": every contact of the workspace is
 // queued and pushed (existing CRM records are updated, never duplicated).
@@ -223,11 +237,7 @@ func (e *Engine) SetToggles(ctx context.Context, workspaceID, connectionID int64
 // Users lists the CRM users for the owner picker; crm.ErrUsersUnsupported
 // when the connection cannot list them (the picker is hidden).
 func (e *Engine) Users(ctx context.Context, workspaceID, connectionID int64) ([]crm.User, error) {
-	conn, err := e.connected(ctx, workspaceID, connectionID)
-	if err != nil {
-		return nil, err
-	}
-	c, acct, err := e.account(conn)
+	conn, c, acct, err := e.connectedAccount(ctx, workspaceID, connectionID)
 	if err != nil {
 		return nil, err
 	}
@@ -268,11 +278,7 @@ func (e *Engine) SetOwner(ctx context.Context, workspaceID, connectionID int64, 
 
 // ContactFields lists the CRM's contact fields for the mapping picker.
 func (e *Engine) ContactFields(ctx context.Context, workspaceID, connectionID int64) ([]crm.Field, error) {
-	conn, err := e.connected(ctx, workspaceID, connectionID)
-	if err != nil {
-		return nil, err
-	}
-	c, acct, err := e.account(conn)
+	conn, c, acct, err := e.connectedAccount(ctx, workspaceID, connectionID)
 	if err != nil {
 		return nil, err
 	}
@@ -294,11 +300,7 @@ var testContact = crmsync.Contact{
 // a second click updates the same record. The result has the time it took
 // and the record's link; the push is logged in recent activity.
 func (e *Engine) SendTestContact(ctx context.Context, workspaceID, connectionID int64) (*crmsync.TestContactResult, error) {
-	conn, err := e.connected(ctx, workspaceID, connectionID)
-	if err != nil {
-		return nil, err
-	}
-	c, acct, err := e.account(conn)
+	conn, c, acct, err := e.connectedAccount(ctx, workspaceID, connectionID)
 	if err != nil {
 		return nil, err
 	}

@@ -14,11 +14,7 @@ import (
 func contactInput(c *crmsync.Contact, mappings []*crmsync.FieldMapping, crmID string) crm.ContactInput {
 	in := crm.ContactInput{ExternalID: contactExternalID(c), CRMID: crmID, Fields: make(map[string]string, len(mappings))}
 	for _, m := range mappings {
-		v := m.FixedValue
-		if !m.IsFixed() {
-			v, _ = c.FieldValue(m.SourceField)
-		}
-		if v != "" {
+		if v := m.ValueFor(c); v != "" {
 			in.Fields[m.CRMField] = v
 		}
 	}

@@ -84,19 +84,9 @@ func runProcess(ctx context.Context, a *App, cfg Config, name string, work, page
 	reg := ops.NewRegistry(eng, db.SQLDB())
 	var next http.Handler
 	if pages {
-		next = web.NewServer(web.Config{
-			Workspaces:    db,
-			Contacts:      db,
-			Activities:    db,
-			Sessions:      db,
-			Connections:   db,
-			FieldMappings: db,
-			Sync:          db,
-			Engine:        eng,
-			SecureCookies: isHTTPS(cfg.PublicURL),
-			ReadyFunc:     db.Ping,
-			Logger:        log,
-		})
+		wcfg := ops.WebConfig(db, eng, log)
+		wcfg.SecureCookies = isHTTPS(cfg.PublicURL)
+		next = web.NewServer(wcfg)
 	}
 	srv := ops.Serve(ln, ops.Handler(next, reg, db.Ping, log), log)
 	cl.Add(func(ctx context.Context) error {

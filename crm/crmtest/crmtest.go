@@ -117,11 +117,7 @@ func ctxT(t *testing.T) context.Context {
 func contactInput(e *Env, extID string, c crmsync.Contact) crm.ContactInput {
 	in := crm.ContactInput{ExternalID: extID, Fields: map[string]string{}}
 	for _, m := range e.Connector.DefaultMappings() {
-		v := m.FixedValue
-		if !m.IsFixed() {
-			v, _ = c.FieldValue(m.SourceField)
-		}
-		if v != "" {
+		if v := m.ValueFor(&c); v != "" {
 			in.Fields[m.CRMField] = v
 		}
 	}

@@ -15,12 +15,7 @@ import (
 
 // protocol is HubSpot's crm.Protocol: Bearer tokens, HubSpot's error bodies
 // and its rate-limit headers.
-type protocol struct{}
-
-// Authorize implements crm.Protocol.
-func (protocol) Authorize(req *http.Request, tok *crmsync.Token) {
-	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-}
+type protocol struct{ crm.BearerAuth }
 
 // Classify implements crm.Protocol.
 func (protocol) Classify(status int, header http.Header, body []byte) *crm.Error {

@@ -209,7 +209,7 @@ func (c *Connector) Users(ctx context.Context, a *crm.Account) ([]crm.User, erro
 // "Original Source" hs_analytics_source is set by HubSpot itself), so it is
 // not mapped by default.
 func (c *Connector) DefaultMappings() []crmsync.FieldMapping {
-	pairs := [][2]string{
+	return crm.FieldMappings([][2]string{
 		{"first_name", "firstname"},
 		{"last_name", "lastname"},
 		{"email", "email"},
@@ -220,10 +220,5 @@ func (c *Connector) DefaultMappings() []crmsync.FieldMapping {
 		{"city", "city"},
 		{"state", "state"},
 		{"country", "country"},
-	}
-	out := make([]crmsync.FieldMapping, len(pairs))
-	for i, p := range pairs {
-		out[i] = crmsync.FieldMapping{SourceField: p[0], CRMField: p[1]}
-	}
-	return out
+	})
 }

@@ -26,12 +26,7 @@ import (
 
 // protocol is Pipedrive's crm.Protocol: Bearer tokens, Pipedrive's error
 // envelope and its x-ratelimit-* headers.
-type protocol struct{}
-
-// Authorize implements crm.Protocol.
-func (protocol) Authorize(req *http.Request, tok *crmsync.Token) {
-	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-}
+type protocol struct{ crm.BearerAuth }
 
 // Classify implements crm.Protocol.
 func (protocol) Classify(status int, header http.Header, body []byte) *crm.Error {

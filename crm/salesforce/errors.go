@@ -38,12 +38,8 @@ type oauthError struct {
 // protocol is Salesforce's crm.Protocol: Bearer tokens, Salesforce's error bodies and its
 // Sforce-Limit-Info header.
 type protocol struct {
+	crm.BearerAuth
 	limitWait time.Duration
-}
-
-// Authorize implements crm.Protocol.
-func (protocol) Authorize(req *http.Request, tok *crmsync.Token) {
-	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 }
 
 // Classify implements crm.Protocol.

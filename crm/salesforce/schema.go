@@ -157,16 +157,11 @@ func (c *Connector) Users(ctx context.Context, a *crm.Account) ([]crm.User, erro
 // DefaultMappings implements crm.Connector. Contact has no company or website field of
 // its own (those live on Account), so they start unmapped.
 func (c *Connector) DefaultMappings() []crmsync.FieldMapping {
-	pairs := [][2]string{
+	return crm.FieldMappings([][2]string{
 		{"first_name", "FirstName"}, {"last_name", "LastName"}, {"email", "Email"}, {"phone", "Phone"},
 		{"title", "Title"}, {"city", "MailingCity"}, {"state", "MailingState"}, {"country", "MailingCountry"},
 		{"lead_source", "LeadSource"},
-	}
-	out := make([]crmsync.FieldMapping, len(pairs))
-	for i, p := range pairs {
-		out[i] = crmsync.FieldMapping{SourceField: p[0], CRMField: p[1]}
-	}
-	return out
+	})
 }
 
 // profilePermissionSet returns the id of the permission set owned by the connecting

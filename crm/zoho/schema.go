@@ -207,7 +207,7 @@ func (c *Connector) currentUser(ctx context.Context, a *crm.Account) (user, erro
 // fields. company has no text field on Zoho contacts (Account_Name is a
 // lookup to Accounts) and website none at all, so neither is mapped.
 func (c *Connector) DefaultMappings() []crmsync.FieldMapping {
-	pairs := [][2]string{
+	return crm.FieldMappings([][2]string{
 		{"first_name", "First_Name"},
 		{"last_name", "Last_Name"},
 		{"email", "Email"},
@@ -217,10 +217,5 @@ func (c *Connector) DefaultMappings() []crmsync.FieldMapping {
 		{"state", "Mailing_State"},
 		{"country", "Mailing_Country"},
 		{"lead_source", "Lead_Source"},
-	}
-	out := make([]crmsync.FieldMapping, len(pairs))
-	for i, p := range pairs {
-		out[i] = crmsync.FieldMapping{SourceField: p[0], CRMField: p[1]}
-	}
-	return out
+	})
 }

@@ -67,6 +67,21 @@ func (r Record) String(name string) string {
 	}
 }
 
+// IsBlank reports whether a field value counts as not given, as a CRM's
+// required-field check sees it: nil, a string of only white space, or an
+// empty list.
+func IsBlank(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return strings.TrimSpace(x) == ""
+	case []any:
+		return len(x) == 0
+	}
+	return false
+}
+
 // Link is an association from one record to another.
 type Link struct {
 	// Object is the target record's object.

@@ -95,14 +95,37 @@ type tokenResponse struct {
 	UserID       int64    `json:"user_id,omitempty"`
 }
 
+// readForm parses the form body of an OAuth call, answering HubSpot's
+// BAD_REQUEST error when it does not parse.
+func readForm(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
+	if err := r.ParseForm(); err != nil {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "BAD_REQUEST", "could not parse the form body")
+		return nil, false
+	}
+	return r.PostForm, true
+}
+
+// clientForm is readForm for the revoke and introspect calls, which also
+// authenticate the client by the form's client_id and client_secret.
+func (c *CRM) clientForm(w http.ResponseWriter, r *http.Request) (url.Values, bool) {
+	f, ok := readForm(w, r)
+	if !ok {
+		return nil, false
+	}
+	if err := c.env.OAuth.CheckClient(f.Get("client_id"), f.Get("client_secret")); err != nil {
+		writeTokenError(w, "", err)
+		return nil, false
+	}
+	return f, true
+}
+
 // handleToken serves POST /oauth/v1/token (and the identical v3 and
 // 2026-03 paths): authorization_code and refresh_token grants, form body.
 func (c *CRM) handleToken(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "BAD_REQUEST", "could not parse the form body")
+	f, ok := readForm(w, r)
+	if !ok {
 		return
 	}
-	f := r.PostForm
 	var (
 		tok emu.Token
 		err error
@@ -232,13 +255,8 @@ func (c *CRM) handleRefreshTokenDelete(w http.ResponseWriter, r *http.Request) {
 // client_secret, token_type_hint. The success body is UNCONFIRMED; it
 // answers 204, which clients treat as success.
 func (c *CRM) handleTokenRevoke(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "BAD_REQUEST", "could not parse the form body")
-		return
-	}
-	f := r.PostForm
-	if err := c.env.OAuth.CheckClient(f.Get("client_id"), f.Get("client_secret")); err != nil {
-		writeTokenError(w, "", err)
+	f, ok := c.clientForm(w, r)
+	if !ok {
 		return
 	}
 	token := f.Get("token")
@@ -264,13 +282,8 @@ type introspection struct {
 }
 
 func (c *CRM) handleTokenIntrospect(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "BAD_REQUEST", "could not parse the form body")
-		return
-	}
-	f := r.PostForm
-	if err := c.env.OAuth.CheckClient(f.Get("client_id"), f.Get("client_secret")); err != nil {
-		writeTokenError(w, "", err)
+	f, ok := c.clientForm(w, r)
+	if !ok {
 		return
 	}
 	token := f.Get("token")

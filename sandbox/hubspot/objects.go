@@ -564,27 +564,37 @@ type batchInputs struct {
 	Inputs []writeInput `json:"inputs"`
 }
 
-func (c *CRM) decodeBatch(w http.ResponseWriter, r *http.Request) ([]writeInput, bool) {
+// batchSizeError is the 400 for a batch of n inputs when n is outside
+// 1..maxBatchInputs, else nil. Over 100 inputs is a 400 (third-party live
+// probe); wording UNCONFIRMED.
+func batchSizeError(n int) *httpError {
+	if n == 0 || n > maxBatchInputs {
+		return newHTTPError(http.StatusBadRequest, "VALIDATION_ERROR", fmt.Sprintf("Batch input size must be between 1 and %d, got %d", maxBatchInputs, n))
+	}
+	return nil
+}
+
+// decodeBatch resolves the {objectType} of a batch write and decodes its
+// inputs, answering the error itself and reporting false when either fails.
+func (c *CRM) decodeBatch(w http.ResponseWriter, r *http.Request) (*objectType, []writeInput, bool) {
+	ot, ok := c.objectType(w, r)
+	if !ok {
+		return nil, nil, false
+	}
 	var body batchInputs
 	if err := emu.DecodeJSON(r, &body); err != nil {
 		writeHTTPError(w, invalidInput(err.Error()))
-		return nil, false
+		return nil, nil, false
 	}
-	if len(body.Inputs) == 0 || len(body.Inputs) > maxBatchInputs {
-		// Over 100 inputs is a 400 (third-party live probe); wording UNCONFIRMED.
-		writeHTTPError(w, newHTTPError(http.StatusBadRequest, "VALIDATION_ERROR",
-			fmt.Sprintf("Batch input size must be between 1 and %d, got %d", maxBatchInputs, len(body.Inputs))))
-		return nil, false
+	if e := batchSizeError(len(body.Inputs)); e != nil {
+		writeHTTPError(w, e)
+		return nil, nil, false
 	}
-	return body.Inputs, true
+	return ot, body.Inputs, true
 }
 
 func (c *CRM) handleBatchCreate(w http.ResponseWriter, r *http.Request, _ emu.Token) {
-	ot, ok := c.objectType(w, r)
-	if !ok {
-		return
-	}
-	inputs, ok := c.decodeBatch(w, r)
+	ot, inputs, ok := c.decodeBatch(w, r)
 	if !ok {
 		return
 	}
@@ -594,11 +604,7 @@ func (c *CRM) handleBatchCreate(w http.ResponseWriter, r *http.Request, _ emu.To
 // handleBatchUpdate serves POST /crm/v3/objects/{type}/batch/update: inputs
 // by id (or a unique idProperty); a missing record is that input's error.
 func (c *CRM) handleBatchUpdate(w http.ResponseWriter, r *http.Request, _ emu.Token) {
-	ot, ok := c.objectType(w, r)
-	if !ok {
-		return
-	}
-	inputs, ok := c.decodeBatch(w, r)
+	ot, inputs, ok := c.decodeBatch(w, r)
 	if !ok {
 		return
 	}
@@ -623,11 +629,7 @@ func (c *CRM) handleBatchUpdate(w http.ResponseWriter, r *http.Request, _ emu.To
 // on every input, one bad input fails the batch with 400 and nothing is
 // written; with them, good inputs are written and the answer is 207.
 func (c *CRM) handleBatchUpsert(w http.ResponseWriter, r *http.Request, _ emu.Token) {
-	ot, ok := c.objectType(w, r)
-	if !ok {
-		return
-	}
-	inputs, ok := c.decodeBatch(w, r)
+	ot, inputs, ok := c.decodeBatch(w, r)
 	if !ok {
 		return
 	}
@@ -766,8 +768,8 @@ func (c *CRM) handleBatchRead(w http.ResponseWriter, r *http.Request, _ emu.Toke
 		writeHTTPError(w, invalidInput(err.Error()))
 		return
 	}
-	if len(body.Inputs) == 0 || len(body.Inputs) > maxBatchInputs {
-		writeHTTPError(w, newHTTPError(http.StatusBadRequest, "VALIDATION_ERROR", fmt.Sprintf("Batch input size must be between 1 and %d, got %d", maxBatchInputs, len(body.Inputs))))
+	if e := batchSizeError(len(body.Inputs)); e != nil {
+		writeHTTPError(w, e)
 		return
 	}
 	names := body.Properties

@@ -192,16 +192,39 @@ func activityWire(rec emu.Record) Activity {
 	return a
 }
 
-// handleActivityCreate serves POST /api/v2/activities (200, as v2 creates answer).
-func (c *CRM) handleActivityCreate(w http.ResponseWriter, r *http.Request) {
+// readActivity reads the body of an activity create or update: its raw
+// members and their parse, answering 400 when it does not read or parse.
+func readActivity(w http.ResponseWriter, r *http.Request) (map[string]json.RawMessage, activityPatch, bool) {
 	m, err := readObject(r)
 	if err != nil {
 		writeBodyError(w, err)
-		return
+		return nil, activityPatch{}, false
 	}
 	a, err := parseActivity(m)
 	if err != nil {
 		writeValidation(w, err)
+		return nil, activityPatch{}, false
+	}
+	return m, a, true
+}
+
+// linkParticipants links activity id to each person in linked whose id
+// known does not hold (a nil known links them all).
+func linkParticipants(tx *emu.Tx, id string, linked []int64, known map[string]bool) error {
+	for _, pid := range linked {
+		if sid := strconv.FormatInt(pid, 10); !known[sid] {
+			if err := tx.Link(objActivities, id, emu.Link{Object: objPersons, ID: sid, Type: "participant"}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// handleActivityCreate serves POST /api/v2/activities (200, as v2 creates answer).
+func (c *CRM) handleActivityCreate(w http.ResponseWriter, r *http.Request) {
+	_, a, ok := readActivity(w, r)
+	if !ok {
 		return
 	}
 	fields, linked, err := c.activityWrite(a, tokenFrom(r.Context()))
@@ -215,12 +238,7 @@ func (c *CRM) handleActivityCreate(w http.ResponseWriter, r *http.Request) {
 		if rec, err = tx.Create(objActivities, fields); err != nil {
 			return err
 		}
-		for _, pid := range linked {
-			if err := tx.Link(objActivities, rec.ID, emu.Link{Object: objPersons, ID: strconv.FormatInt(pid, 10), Type: "participant"}); err != nil {
-				return err
-			}
-		}
-		return nil
+		return linkParticipants(tx, rec.ID, linked, nil)
 	})
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, msgInternal)
@@ -320,13 +338,8 @@ func (c *CRM) handleActivityUpdate(w http.ResponseWriter, r *http.Request) {
 		writeValidation(w, err)
 		return
 	}
-	patch, err := readObject(r)
-	if err != nil {
-		writeBodyError(w, err)
-		return
-	}
-	if _, err := parseActivity(patch); err != nil {
-		writeValidation(w, err)
+	patch, _, ok := readActivity(w, r)
+	if !ok {
 		return
 	}
 	existing, ok := c.env.Store.Get(objActivities, strconv.FormatInt(id, 10))
@@ -375,14 +388,7 @@ func (c *CRM) handleActivityUpdate(w http.ResponseWriter, r *http.Request) {
 		if rec, err = tx.Patch(objActivities, existing.ID, fields); err != nil {
 			return err
 		}
-		for _, pid := range linked {
-			if sid := strconv.FormatInt(pid, 10); !known[sid] {
-				if err := tx.Link(objActivities, rec.ID, emu.Link{Object: objPersons, ID: sid, Type: "participant"}); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		return linkParticipants(tx, rec.ID, linked, known)
 	})
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, msgInternal)

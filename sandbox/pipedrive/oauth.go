@@ -98,25 +98,32 @@ func (c *CRM) consent(w http.ResponseWriter, r *http.Request) (emu.Consent, bool
 	}, true
 }
 
+// clientForm parses the form body of a token or revoke call and
+// authenticates its client, which Pipedrive accepts through HTTP Basic only.
+// It answers the 400 itself and reports false when either fails.
+func (c *CRM) clientForm(w http.ResponseWriter, r *http.Request) (id, secret string, ok bool) {
+	if !isForm(r) || r.ParseForm() != nil {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", oauthContentType)
+		return "", "", false
+	}
+	id, secret, ok = r.BasicAuth()
+	if !ok {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_client", oauthNoClientCreds)
+		return "", "", false
+	}
+	if err := c.env.OAuth.CheckClient(id, secret); err != nil {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_client", oauthClientInvalid)
+		return "", "", false
+	}
+	return id, secret, true
+}
+
 // handleToken serves POST /oauth/token: authorization_code and
 // refresh_token grants, client authenticated with HTTP Basic only. Every
 // failure is a 400, as the status-code page lists them (invalid_client too).
 func (c *CRM) handleToken(w http.ResponseWriter, r *http.Request) {
-	if !isForm(r) {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request", oauthContentType)
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request", oauthContentType)
-		return
-	}
-	id, secret, ok := r.BasicAuth()
+	id, secret, ok := c.clientForm(w, r)
 	if !ok {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_client", oauthNoClientCreds)
-		return
-	}
-	if err := c.env.OAuth.CheckClient(id, secret); err != nil {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_client", oauthClientInvalid)
 		return
 	}
 	var (
@@ -171,17 +178,7 @@ func (c *CRM) handleToken(w http.ResponseWriter, r *http.Request) {
 // grant stop working. Revoking an access token leaves the refresh token
 // usable. Pipedrive answers 200 even for an unknown token.
 func (c *CRM) handleRevoke(w http.ResponseWriter, r *http.Request) {
-	if !isForm(r) || r.ParseForm() != nil {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_request", oauthContentType)
-		return
-	}
-	id, secret, ok := r.BasicAuth()
-	if !ok {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_client", oauthNoClientCreds)
-		return
-	}
-	if err := c.env.OAuth.CheckClient(id, secret); err != nil {
-		writeOAuthError(w, http.StatusBadRequest, "invalid_client", oauthClientInvalid)
+	if _, _, ok := c.clientForm(w, r); !ok {
 		return
 	}
 	token := r.PostForm.Get("token")

@@ -232,36 +232,34 @@ func (c *CRM) checkRequired(fields map[string]any, existing *emu.Record) error {
 		if !set && existing != nil {
 			v = existing.Fields[key]
 		}
-		if isEmptyValue(v) {
+		if emu.IsBlank(v) {
 			return fieldError(req, "is required")
 		}
 	}
 	return nil
 }
 
-func isEmptyValue(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return true
-	case string:
-		return strings.TrimSpace(x) == ""
-	case []any:
-		return len(x) == 0
-	}
-	return false
-}
-
-// handlePersonCreate serves POST /api/v2/persons. v2 answers 200 (v1 answered 201).
-func (c *CRM) handlePersonCreate(w http.ResponseWriter, r *http.Request) {
+// readPerson reads and parses the body of a person create or update against
+// the current person fields, answering 400 when it does not read or parse.
+func (c *CRM) readPerson(w http.ResponseWriter, r *http.Request) (personPatch, *fieldSet, bool) {
 	m, err := readObject(r)
 	if err != nil {
 		writeBodyError(w, err)
-		return
+		return personPatch{}, nil, false
 	}
 	fs := c.personFields()
 	p, err := parsePerson(m, fs)
 	if err != nil {
 		writeValidation(w, err)
+		return personPatch{}, nil, false
+	}
+	return p, fs, true
+}
+
+// handlePersonCreate serves POST /api/v2/persons. v2 answers 200 (v1 answered 201).
+func (c *CRM) handlePersonCreate(w http.ResponseWriter, r *http.Request) {
+	p, fs, ok := c.readPerson(w, r)
+	if !ok {
 		return
 	}
 	fields, err := c.personWrite(p, nil, tokenFrom(r.Context()))
@@ -284,15 +282,8 @@ func (c *CRM) handlePersonUpdate(w http.ResponseWriter, r *http.Request) {
 		writeValidation(w, err)
 		return
 	}
-	m, err := readObject(r)
-	if err != nil {
-		writeBodyError(w, err)
-		return
-	}
-	fs := c.personFields()
-	p, err := parsePerson(m, fs)
-	if err != nil {
-		writeValidation(w, err)
+	p, fs, ok := c.readPerson(w, r)
+	if !ok {
 		return
 	}
 	// References are checked outside the store's lock (they read the store).

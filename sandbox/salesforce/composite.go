@@ -79,13 +79,8 @@ func (c *CRM) collectionRun(n int, allOrNone bool, pre []*APIError, write func(t
 // records of one type, each carrying the external id field; 200 with an UpsertResult per
 // record in request order (failed items without id and created).
 func (c *CRM) handleCollectionUpsert(w http.ResponseWriter, r *http.Request, cl *call) {
-	o, ok := c.lookupObject(w, r)
+	o, f, ok := c.lookupExternalIDField(w, r)
 	if !ok {
-		return
-	}
-	f, e := externalIDField(o, r.PathValue("field"))
-	if e != nil {
-		writeRESTError(w, e)
 		return
 	}
 	body, types, e := readCollection(r)
@@ -139,7 +134,7 @@ func (c *CRM) handleCollectionUpsert(w http.ResponseWriter, r *http.Request, cl 
 				fmt.Sprintf("%s: more than one record found for external id field: [%s]", f.Label, strings.Join(ids, ", ")), f.Name)
 		}
 	}
-	wc := c.newWriteCtx(cl, r.Header.Get("Sforce-Duplicate-Rule-Header"))
+	wc := c.newWriteCtx(cl, r)
 	recs, created, errs := c.collectionRun(n, body.AllOrNone, pre, func(tx *emu.Tx, i int) (emu.Record, bool, *APIError) {
 		existing, found := c.findForUpsert(tx, o, f, keys[i])
 		if found {
@@ -181,7 +176,7 @@ func (c *CRM) handleCollectionCreate(w http.ResponseWriter, r *http.Request, cl 
 	for i, raw := range body.Records {
 		o, ok := c.object(types[i])
 		if !ok {
-			writeRESTError(w, errBadRequest("INVALID_TYPE", "sObject type '"+types[i]+"' is not supported."))
+			writeRESTError(w, errUnsupportedType(types[i]))
 			return
 		}
 		objs[i] = o
@@ -203,7 +198,7 @@ func (c *CRM) handleCollectionCreate(w http.ResponseWriter, r *http.Request, cl 
 		}
 		vals[i] = v
 	}
-	wc := c.newWriteCtx(cl, r.Header.Get("Sforce-Duplicate-Rule-Header"))
+	wc := c.newWriteCtx(cl, r)
 	recs, _, errs := c.collectionRun(n, body.AllOrNone, pre, func(tx *emu.Tx, i int) (emu.Record, bool, *APIError) {
 		rec, e := c.save(tx, wc, objs[i], vals[i], nil)
 		return rec, e == nil, e
@@ -227,7 +222,7 @@ func (c *CRM) handleCollectionUpdate(w http.ResponseWriter, r *http.Request, cl 
 	for i, raw := range body.Records {
 		o, ok := c.object(types[i])
 		if !ok {
-			writeRESTError(w, errBadRequest("INVALID_TYPE", "sObject type '"+types[i]+"' is not supported."))
+			writeRESTError(w, errUnsupportedType(types[i]))
 			return
 		}
 		objs[i] = o
@@ -255,7 +250,7 @@ func (c *CRM) handleCollectionUpdate(w http.ResponseWriter, r *http.Request, cl 
 		}
 		ids[i] = full
 	}
-	wc := c.newWriteCtx(cl, r.Header.Get("Sforce-Duplicate-Rule-Header"))
+	wc := c.newWriteCtx(cl, r)
 	recs, _, errs := c.collectionRun(n, body.AllOrNone, pre, func(tx *emu.Tx, i int) (emu.Record, bool, *APIError) {
 		existing, found := tx.Get(objs[i].Name, ids[i])
 		if !found {

@@ -156,9 +156,20 @@ func errUnknownField(field, object string) *restError {
 		fmt.Sprintf("No such column '%s' on sobject of type %s", field, object), nil)
 }
 
+// errUnsupportedType is the whole-call 400 for a collection record whose attributes.type
+// the sandbox does not serve.
+func errUnsupportedType(typ string) *restError {
+	return errBadRequest(CodeInvalidType, "sObject type '"+typ+"' is not supported.")
+}
+
 // errBadRequest is a generic 400 with one error.
 func errBadRequest(code, msg string) *restError {
 	return newRESTError(http.StatusBadRequest, code, msg, nil)
+}
+
+// errRecord is the 400 answer to a single-record write that failed with e.
+func errRecord(e *APIError) *restError {
+	return &restError{status: http.StatusBadRequest, errs: []*APIError{e}}
 }
 
 // fieldError builds a record-level error naming fields.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"strings"
 	"time"
 
@@ -52,8 +53,10 @@ type writeCtx struct {
 }
 
 // newWriteCtx reads, before any Store.Atomic (the store lock is not reentrant), what the
-// writes of one request consult: the control-API required fields and the duplicate rule.
-func (c *CRM) newWriteCtx(cl *call, header string) *writeCtx {
+// writes of one request r consult: the control-API required fields, the duplicate rule and
+// r's Sforce-Duplicate-Rule-Header.
+func (c *CRM) newWriteCtx(cl *call, r *http.Request) *writeCtx {
+	header := r.Header.Get("Sforce-Duplicate-Rule-Header")
 	wc := &writeCtx{call: cl, now: c.env.Now(), required: map[string][]string{},
 		allowSave: strings.Contains(strings.ReplaceAll(strings.ToLower(header), " ", ""), "allowsave=true"),
 		dupRule:   c.duplicateRule()}

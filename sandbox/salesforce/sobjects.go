@@ -48,7 +48,7 @@ func (c *CRM) handleCreate(w http.ResponseWriter, r *http.Request, cl *call) {
 		writeRESTError(w, e)
 		return
 	}
-	wc := c.newWriteCtx(cl, r.Header.Get("Sforce-Duplicate-Rule-Header"))
+	wc := c.newWriteCtx(cl, r)
 	var rec emu.Record
 	var apiErr *APIError
 	_ = c.env.Store.Atomic(func(tx *emu.Tx) error {
@@ -59,7 +59,7 @@ func (c *CRM) handleCreate(w http.ResponseWriter, r *http.Request, cl *call) {
 		return nil
 	})
 	if apiErr != nil {
-		writeRESTError(w, &restError{status: http.StatusBadRequest, errs: []*APIError{apiErr}})
+		writeRESTError(w, errRecord(apiErr))
 		return
 	}
 	writeJSON(w, http.StatusCreated, SaveResult{ID: rec.ID, Success: true, Errors: []ItemError{}})
@@ -117,7 +117,7 @@ func (c *CRM) handleUpdate(w http.ResponseWriter, r *http.Request, cl *call) {
 	if !ok {
 		return
 	}
-	wc := c.newWriteCtx(cl, r.Header.Get("Sforce-Duplicate-Rule-Header"))
+	wc := c.newWriteCtx(cl, r)
 	var apiErr *APIError
 	_ = c.env.Store.Atomic(func(tx *emu.Tx) error {
 		cur, found := tx.Get(o.Name, existing.ID)
@@ -132,7 +132,7 @@ func (c *CRM) handleUpdate(w http.ResponseWriter, r *http.Request, cl *call) {
 		return nil
 	})
 	if apiErr != nil {
-		writeRESTError(w, &restError{status: http.StatusBadRequest, errs: []*APIError{apiErr}})
+		writeRESTError(w, errRecord(apiErr))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -146,6 +146,21 @@ func externalIDField(o *Object, name string) (*Field, *restError) {
 		return nil, errExternalIDFieldNotFound(name)
 	}
 	return f, nil
+}
+
+// lookupExternalIDField resolves the {object} and {field} segments of an external-id
+// resource, answering 404 NOT_FOUND when either is unknown.
+func (c *CRM) lookupExternalIDField(w http.ResponseWriter, r *http.Request) (*Object, *Field, bool) {
+	o, ok := c.lookupObject(w, r)
+	if !ok {
+		return nil, nil, false
+	}
+	f, e := externalIDField(o, r.PathValue("field"))
+	if e != nil {
+		writeRESTError(w, e)
+		return nil, nil, false
+	}
+	return o, f, true
 }
 
 // matchesByExternalID returns the ids of records whose field holds value (through the
@@ -180,13 +195,8 @@ func writeMultipleChoices(w http.ResponseWriter, cl *call, o *Object, ids []stri
 
 // handleGetByExternalID serves GET /sobjects/{object}/{field}/{value}.
 func (c *CRM) handleGetByExternalID(w http.ResponseWriter, r *http.Request, cl *call) {
-	o, ok := c.lookupObject(w, r)
+	o, f, ok := c.lookupExternalIDField(w, r)
 	if !ok {
-		return
-	}
-	f, e := externalIDField(o, r.PathValue("field"))
-	if e != nil {
-		writeRESTError(w, e)
 		return
 	}
 	fields, e := selectFields(o, r.URL.Query().Get("fields"))
@@ -210,13 +220,8 @@ func (c *CRM) handleGetByExternalID(w http.ResponseWriter, r *http.Request, cl *
 // ({"id","success","errors","created"}; API 46.0+), 204 updated on API 45.0 and earlier,
 // 300 when the value matches several records, 404 with ?updateOnly=true and no match.
 func (c *CRM) handleUpsert(w http.ResponseWriter, r *http.Request, cl *call) {
-	o, ok := c.lookupObject(w, r)
+	o, f, ok := c.lookupExternalIDField(w, r)
 	if !ok {
-		return
-	}
-	f, e := externalIDField(o, r.PathValue("field"))
-	if e != nil {
-		writeRESTError(w, e)
 		return
 	}
 	value := r.PathValue("value")
@@ -239,7 +244,7 @@ func (c *CRM) handleUpsert(w http.ResponseWriter, r *http.Request, cl *call) {
 		return
 	}
 	updateOnly := r.URL.Query().Get("updateOnly") == "true"
-	wc := c.newWriteCtx(cl, r.Header.Get("Sforce-Duplicate-Rule-Header"))
+	wc := c.newWriteCtx(cl, r)
 	var rec emu.Record
 	var created, missing bool
 	var apiErr *APIError
@@ -269,7 +274,7 @@ func (c *CRM) handleUpsert(w http.ResponseWriter, r *http.Request, cl *call) {
 	case missing:
 		writeRESTError(w, errNotFound())
 	case apiErr != nil:
-		writeRESTError(w, &restError{status: http.StatusBadRequest, errs: []*APIError{apiErr}})
+		writeRESTError(w, errRecord(apiErr))
 	case created && cl.vnum < 46:
 		writeJSON(w, http.StatusCreated, SaveResult{ID: rec.ID, Success: true, Errors: []ItemError{}})
 	case created:

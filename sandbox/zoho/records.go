@@ -213,7 +213,7 @@ func (c *CRM) writeOne(tx *emu.Tx, module string, fields []fieldInfo, required m
 	}
 	if mode == modeUpsert {
 		for _, f := range dup {
-			if v, ok := in[f]; ok && !isEmpty(v) {
+			if v, ok := in[f]; ok && !emu.IsBlank(v) {
 				if rec, ok := tx.FindUnique(module, f, v); ok {
 					existing, matched, found = rec, f, true
 					break

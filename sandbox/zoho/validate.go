@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/saleshive/crmsync/sandbox/emu"
 )
 
 // refChecker resolves the references a record may carry (owners, lookups).
@@ -53,19 +55,6 @@ func errInvalidID(path, apiName string) *Error {
 // recordInput is a decoded write: canonical api_name → normalized value; a
 // nil value clears the field. Module-specific keys ($se_module) are kept.
 type recordInput map[string]any
-
-// isEmpty reports whether a value counts as "not given" for mandatory checks.
-func isEmpty(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return true
-	case string:
-		return strings.TrimSpace(x) == ""
-	case []any:
-		return len(x) == 0
-	}
-	return false
-}
 
 // parseRecord decodes one data[] item of a write to module m and checks
 // every given value against its field type and length. Unknown and
@@ -371,7 +360,7 @@ func checkMandatory(fields []fieldInfo, required map[string]bool, in recordInput
 			continue // checked with the call's type in checkCall
 		}
 		v, given := in[f.Name]
-		if (insert && !given) || (given && isEmpty(v)) {
+		if (insert && !given) || (given && emu.IsBlank(v)) {
 			return errMandatory(jsonPath(wrapper, index, f.Name), f.Name)
 		}
 	}
